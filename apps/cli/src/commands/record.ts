@@ -1,0 +1,154 @@
+// `polybot record`: copies the tick streams of a namespace into a recording (gzip JSONL), partitions merged
+// in recv_ts_ms order. With --follow it keeps tailing until Ctrl-C, then closes the file cleanly.
+
+import { createRedis, decodeTickStreamEntry, keys, parseEntries } from '@polybot/shared';
+import { SingleBar } from 'cli-progress';
+import type { Redis } from 'ioredis';
+import { entryTime } from '../recording/format.js';
+import { compareEntries, mergePartitions, type PartitionEntry } from '../recording/merge-partitions.js';
+import { createRecordingWriter } from '../recording/writer.js';
+
+export interface RecordOptions {
+  redisUrl: string;
+  ns: string;
+  partitions: number;
+  out: string;
+  from?: string;
+  to?: string;
+  follow: boolean;
+  tty: boolean;
+  write: (line: string) => void;
+  /** Resolves when a --follow recording should stop (Ctrl-C). */
+  stopSignal?: Promise<void>;
+  producer: string;
+}
+
+export interface RecordSummary {
+  out: string;
+  count: number;
+  ticks: number;
+  gaps: number;
+  markets: number;
+  skipped: number;
+}
+
+export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
+  const redis: Redis = createRedis(opts.redisUrl, 'command', { name: 'cli-record' });
+  redis.on('error', () => {});
+  let skipped = 0;
+  const onBad = () => {
+    skipped++;
+  };
+  const valid = (e: PartitionEntry) => {
+    if (decodeTickStreamEntry(e.fields).ok) return true;
+    skipped++;
+    return false;
+  };
+  try {
+    const k = keys(opts.ns);
+    let total = 0;
+    for (let p = 0; p < opts.partitions; p++) total += await redis.xlen(k.ticks(p));
+
+    // First pass: markets and time range for the header (range mode knows them before writing).
+    const markets = new Set<string>();
+    let first: number | null = null;
+    let last: number | null = null;
+    if (!opts.follow) {
+      for await (const e of mergePartitions({ redis, ns: opts.ns, partitions: opts.partitions, ...range(opts) })) {
+        if (!decodeTickStreamEntry(e.fields).ok) continue;
+        if (e.fields.market_id) markets.add(e.fields.market_id);
+        first ??= e.time;
+        last = e.time;
+      }
+    }
+    const writer = await createRecordingWriter(opts.out, {
+      ns: opts.ns,
+      partitions: opts.partitions,
+      markets: [...markets].sort(),
+      from_ms: first,
+      to_ms: last,
+      producer: opts.producer,
+    });
+    const bar = opts.tty
+      ? new SingleBar({
+          format: 'recording [{bar}] {value}/{total} entries · {rate}/s',
+          hideCursor: true,
+          etaBuffer: 50,
+        })
+      : undefined;
+    bar?.start(total, 0, { rate: 0 });
+    const t0 = performance.now();
+    let written = 0;
+    const tickBar = () => bar?.update(written, { rate: Math.round(written / ((performance.now() - t0) / 1000 || 1)) });
+
+    const lastIds = Array.from({ length: opts.partitions }, () => '0-0');
+    for await (const e of mergePartitions({ redis, ns: opts.ns, partitions: opts.partitions, ...range(opts), onBad })) {
+      lastIds[e.partition] = e.id;
+      if (!valid(e)) continue;
+      await writer.write(e.fields);
+      written++;
+      if (written % 1000 === 0) tickBar();
+    }
+    tickBar();
+
+    if (opts.follow) {
+      const blocking = createRedis(opts.redisUrl, 'blocking', { name: 'cli-record-follow' });
+      blocking.on('error', () => {});
+      let stop = false;
+      void opts.stopSignal?.then(() => {
+        stop = true;
+        blocking.disconnect();
+      });
+      while (!stop) {
+        const streams = lastIds.map((_, p) => k.ticks(p));
+        let reply: unknown;
+        try {
+          reply = await blocking.xread('COUNT', 10_000, 'BLOCK', 1000, 'STREAMS', ...streams, ...lastIds);
+        } catch {
+          if (stop) break;
+          throw new Error('lost the Redis connection while following');
+        }
+        if (!Array.isArray(reply)) continue;
+        const batch: PartitionEntry[] = [];
+        for (const [key, raw] of reply as [string, unknown][]) {
+          const p = streams.indexOf(key);
+          const { entries } = parseEntries(raw);
+          for (const en of entries) {
+            lastIds[p] = en.id;
+            batch.push({ partition: p, id: en.id, fields: en.fields, time: entryTime(en.fields) });
+          }
+        }
+        batch.sort(compareEntries);
+        for (const e of batch) {
+          if (!valid(e)) continue;
+          await writer.write(e.fields);
+          written++;
+        }
+        bar?.setTotal(Math.max(written, total));
+        tickBar();
+      }
+      blocking.disconnect();
+    }
+    bar?.stop();
+    const trailer = await writer.close();
+    const summary = {
+      out: opts.out,
+      count: trailer.count,
+      ticks: trailer.ticks,
+      gaps: trailer.gaps,
+      markets: trailer.markets.length,
+      skipped,
+    };
+    opts.write(
+      `recorded ${summary.count} entries (${summary.ticks} ticks, ${summary.gaps} gaps, ${summary.markets} markets) to ${opts.out}` +
+        (skipped > 0 ? `; skipped ${skipped} invalid stream entries` : ''),
+    );
+    return summary;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function range(opts: RecordOptions): { from?: string; to?: string } {
+  return { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+}

@@ -1,0 +1,2 @@
+export { createProgram, EXIT_USAGE, runCli } from './program.js';
+export { collectStatus, renderStatus, type Status } from './status/collect-status.js';

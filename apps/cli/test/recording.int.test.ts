@@ -1,0 +1,208 @@
+// Record → replay → record round trip through a real Redis, and clear errors for broken recordings.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GapContract, keys, partition, TickContract, tickKey } from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffIntents } from '../src/commands/diff.js';
+import { runRecord } from '../src/commands/record.js';
+import { runReplay } from '../src/commands/replay.js';
+import { openRecording } from '../src/recording/reader.js';
+
+let r: TestRedis;
+let dir: string;
+const P = 4;
+const M = (i: number) => `0x${(i + 1).toString(16).padStart(64, '0')}`;
+
+beforeAll(async () => {
+  r = await startRedis();
+  dir = await mkdtemp(join(tmpdir(), 'polybot-rec-'));
+});
+afterAll(async () => {
+  await r?.stop();
+});
+
+async function seed(ns: string, n: number): Promise<void> {
+  const k = keys(ns);
+  const c = r.client();
+  for (let i = 0; i < n; i++) {
+    const m = M(i % 6);
+    const base = {
+      type: 'tick' as const,
+      market_id: m,
+      yes: 300_000 + ((i * 7919) % 400_000),
+      no: 700_000 - ((i * 7919) % 400_000),
+      emit_ts_ms: 1_700_000_000_000 + i * 10,
+      recv_ts_ms: 1_700_000_000_000 + i * 10 + 0.25,
+      conn_epoch: 1,
+      source: 'websocket',
+      tradable: true,
+    };
+    await c.xadd(k.ticks(partition(m, P)), '*', ...TickContract.toArgs({ ...base, key: tickKey(base) }));
+    if (i === n / 2) {
+      await c.xadd(
+        k.ticks(partition(m, P)),
+        '*',
+        ...GapContract.toArgs({
+          type: 'gap',
+          market_id: m,
+          conn_epoch: 1,
+          reason: 'disconnect',
+          ts_ms: base.recv_ts_ms + 0.1,
+        }),
+      );
+    }
+  }
+  // garbage in a stream is skipped by record, not copied
+  await c.xadd(k.ticks(0), '*', 'type', 'tick', 'yes', 'not-a-price');
+}
+
+async function contentOf(file: string): Promise<string[]> {
+  const rec = await openRecording(file);
+  const out: string[] = [];
+  for await (const e of rec.entries()) out.push(JSON.stringify(e.fields));
+  return out;
+}
+
+describe('record and replay', () => {
+  it('record → replay → record gives identical tick content, in recv order', async () => {
+    const ns = `${r.ns}a`;
+    await seed(ns, 200);
+    const first = join(dir, 'first.jsonl.gz');
+    const out: string[] = [];
+    const s1 = await runRecord({
+      redisUrl: r.url,
+      ns,
+      partitions: P,
+      out: first,
+      follow: false,
+      tty: false,
+      write: (l) => out.push(l),
+      producer: 'test',
+    });
+    expect(s1).toMatchObject({ count: 201, ticks: 200, gaps: 1, markets: 6, skipped: 1 });
+    expect(out[0]).toMatch(/recorded 201 entries/);
+
+    const rec = await openRecording(first);
+    expect(rec.header).toMatchObject({ format: 'polybot-recording', version: 1, ns, partitions: P });
+    expect(rec.header.markets).toHaveLength(6);
+    const times: number[] = [];
+    for await (const e of rec.entries()) times.push(e.value.type === 'tick' ? e.value.recv_ts_ms : e.value.ts_ms);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    const target = `${r.ns}b`;
+    const rep = await runReplay({
+      redisUrl: r.url,
+      file: first,
+      speed: 'max',
+      ns: target,
+      partitions: P,
+      streamMaxlen: 100_000,
+      tty: false,
+      write: () => {},
+    });
+    expect(rep).toMatchObject({ ns: target, entries: 201, ticks: 200, gaps: 1, markets: 6 });
+    expect(await r.client().hget(keys(target).meta, 'clock')).toBe('recording');
+
+    const second = join(dir, 'second.jsonl.gz');
+    await runRecord({
+      redisUrl: r.url,
+      ns: target,
+      partitions: P,
+      out: second,
+      follow: false,
+      tty: false,
+      write: () => {},
+      producer: 'test',
+    });
+    expect(await contentOf(second)).toEqual(await contentOf(first));
+  });
+
+  it('replay keeps inter-arrival times scaled by --speed', async () => {
+    const file = join(dir, 'first.jsonl.gz');
+    // 200 ticks spaced 10 ms apart = ~2 s of recording; at speed 4 that is ~0.5 s.
+    const t0 = performance.now();
+    await runReplay({
+      redisUrl: r.url,
+      file,
+      speed: 4,
+      ns: `${r.ns}c`,
+      partitions: P,
+      streamMaxlen: 1000,
+      tty: false,
+      write: () => {},
+    });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(400);
+  });
+
+  it('a truncated recording gives a clear error naming the line', async () => {
+    const full = gunzipSync(readFileSync(join(dir, 'first.jsonl.gz')))
+      .toString('utf8')
+      .split('\n');
+    const cut = join(dir, 'cut.jsonl.gz');
+    writeFileSync(cut, gzipSync(full.slice(0, 50).join('\n')));
+    await expect(contentOf(cut)).rejects.toThrow(/cut\.jsonl\.gz line 51: truncated: no end line after 49 entries/);
+
+    const raw = readFileSync(join(dir, 'first.jsonl.gz'));
+    const bytes = join(dir, 'bytes.jsonl.gz');
+    writeFileSync(bytes, raw.subarray(0, Math.floor(raw.length / 2)));
+    await expect(contentOf(bytes)).rejects.toThrow(/bytes\.jsonl\.gz line \d+: truncated or corrupt gzip data/);
+  });
+
+  it('a corrupted line gives a clear error naming it, and replay writes nothing', async () => {
+    const lines = gunzipSync(readFileSync(join(dir, 'first.jsonl.gz')))
+      .toString('utf8')
+      .split('\n');
+    lines[9] = lines[9]?.replace(/"yes":"[^"]+"/, '"yes":"1.7"') ?? '';
+    const bad = join(dir, 'bad.jsonl.gz');
+    writeFileSync(bad, gzipSync(lines.join('\n')));
+    await expect(contentOf(bad)).rejects.toThrow(/bad\.jsonl\.gz line 10: invalid Tick: yes/);
+    const ns = `${r.ns}d`;
+    await expect(
+      runReplay({
+        redisUrl: r.url,
+        file: bad,
+        speed: 'max',
+        ns,
+        partitions: P,
+        streamMaxlen: 1000,
+        tty: false,
+        write: () => {},
+      }),
+    ).rejects.toThrow(/line 10/);
+    for (let p = 0; p < P; p++) expect(await r.client().xlen(keys(ns).ticks(p))).toBe(0);
+
+    const notJson = join(dir, 'notjson.jsonl.gz');
+    lines[9] = '{"type":"tick",';
+    writeFileSync(notJson, gzipSync(lines.join('\n')));
+    await expect(contentOf(notJson)).rejects.toThrow(/line 10: not valid JSON/);
+    const header = join(dir, 'header.jsonl.gz');
+    writeFileSync(header, gzipSync('{"format":"other"}\n'));
+    await expect(openRecording(header)).rejects.toThrow(/line 1: not a polybot recording header/);
+    await expect(openRecording(join(dir, 'nope.jsonl.gz'))).rejects.toThrow(/no such file/);
+  });
+});
+
+describe('diff', () => {
+  const v = (id: string, side = 'BUY') => ({ id, market_id: M(0), side, outcome: 'Yes', quantity: 5, ref_price: 1 });
+  it('reports missing, extra and differing intents', () => {
+    const a = new Map([
+      ['x', v('x')],
+      ['y', v('y')],
+      ['z', v('z')],
+    ]);
+    const b = new Map([
+      ['x', v('x')],
+      ['z', v('z', 'SELL')],
+      ['w', v('w')],
+    ]);
+    const d = diffIntents(a, b);
+    expect(d.missing.map((i) => i.id)).toEqual(['y']);
+    expect(d.extra.map((i) => i.id)).toEqual(['w']);
+    expect(d.differing).toEqual([expect.objectContaining({ fields: ['side'] })]);
+    expect(diffIntents(a, new Map(a))).toMatchObject({ missing: [], extra: [], differing: [] });
+  });
+});

@@ -1,0 +1,100 @@
+// Prometheus metrics of the ingestor; ticks/s come from rate() over the counters.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  ticks: Counter<'market' | 'partition'>;
+  deduped: Counter;
+  lag: Histogram;
+  reconnects: Counter<'cause'>;
+  stalls: Counter<'kind'>;
+  quiet: Gauge<'market'>;
+  deadLetters: Counter<'kind'>;
+  bufferDepth: Gauge;
+  bufferOverflow: Counter;
+  gaps: Counter<'reason'>;
+  connections: Gauge<'state'>;
+  redisUp: Gauge;
+}
+
+export function createIngestMetrics(
+  registry: Registry,
+  sample: () => { bufferedTicks: number; redisUp: boolean },
+): IngestMetrics {
+  const registers = [registry];
+  return {
+    ticks: new Counter({
+      name: 'polybot_ingest_ticks_total',
+      help: 'Ticks appended to the tick streams (after dedup), by market and partition.',
+      labelNames: ['market', 'partition'],
+      registers,
+    }),
+    deduped: new Counter({
+      name: 'polybot_ingest_ticks_deduplicated_total',
+      help: 'Ticks dropped by the dedup script because another ingestor (or a retry) already wrote them.',
+      registers,
+    }),
+    lag: new Histogram({
+      name: 'polybot_ingest_emit_to_recv_ms',
+      help: 'Venue emit time to ingestor receive time, ms.',
+      buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
+      registers,
+    }),
+    reconnects: new Counter({
+      name: 'polybot_ingest_reconnects_total',
+      help: 'Feed socket sessions that ended, by cause (token, conn_cap, stall, pong_timeout, closed, …).',
+      labelNames: ['cause'],
+      registers,
+    }),
+    stalls: new Counter({
+      name: 'polybot_ingest_stalls_total',
+      help: 'Stalls detected: kind=connection (socket recycled) or market (quiet far past its cadence).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    quiet: new Gauge({
+      name: 'polybot_ingest_market_quiet',
+      help: '1 while a market is quiet far beyond its usual cadence.',
+      labelNames: ['market'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'polybot_ingest_dead_letters_total',
+      help: 'Frames that failed validation and went to the dead-letter stream.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    bufferDepth: new Gauge({
+      name: 'polybot_ingest_buffer_depth',
+      help: 'Ticks held in memory waiting for Redis.',
+      registers,
+      collect() {
+        this.set(sample().bufferedTicks);
+      },
+    }),
+    bufferOverflow: new Counter({
+      name: 'polybot_ingest_buffer_overflow_total',
+      help: 'Ticks dropped because the outage buffer was full (each covered by a Gap).',
+      registers,
+    }),
+    gaps: new Counter({
+      name: 'polybot_ingest_gaps_total',
+      help: 'Gap markers written, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connections: new Gauge({
+      name: 'polybot_ingest_connections',
+      help: 'Feed sockets by state.',
+      labelNames: ['state'],
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: 'polybot_ingest_redis_up',
+      help: '1 while tick writes reach Redis.',
+      registers,
+      collect() {
+        this.set(sample().redisUp ? 1 : 0);
+      },
+    }),
+  };
+}

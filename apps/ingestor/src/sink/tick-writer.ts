@@ -1,0 +1,366 @@
+// The ingestor's only path into Redis: an ordered in-memory queue drained by pipelined batches. Ticks go
+// through the dedup script, gaps and feed events through plain XADD, dead letters through writeDeadLetter.
+// While Redis is unreachable (a fail-fast connection errors at once) the queue is the outage buffer:
+// bounded, drained in order when Redis is back, and what does not fit is refused so the caller covers it
+// with a Gap. Nothing here throws into the caller, and memory never grows past the bounds.
+
+import { performance } from 'node:perf_hooks';
+import {
+  type DeadLetterInput,
+  FeedEventContract,
+  GapContract,
+  type Logger,
+  TickContract,
+  writeDeadLetter,
+} from '@polybot/shared';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { DEDUP_COMMAND, defineDedupCommand } from './dedup-script.js';
+import type { FeedEventValue, GapValue, TickValue } from './entry-values.js';
+
+export type FeedEventInput = FeedEventValue;
+
+export interface TickWriterOptions {
+  redis: Redis;
+  logger: Logger;
+  /** Stream key of partition p. */
+  ticksKey: (p: number) => string;
+  /** Last-emit hash of partition p (same hash tag as ticksKey(p)). */
+  lastEmitKey: (p: number) => string;
+  feedKey: string;
+  deadKey: string;
+  /** Entries per pipeline (INGEST_BATCH). */
+  batchSize: number;
+  /** Most ticks held in memory (INGEST_BUFFER_MAX); further ticks are refused. */
+  bufferMax: number;
+  /** Most gaps, feed events and dead letters held in memory. Default max(1000, bufferMax / 10). */
+  controlMax?: number;
+  /** XADD MAXLEN ~ of tick partitions (STREAM_MAXLEN). */
+  streamMaxlen: number;
+  /** XADD MAXLEN ~ of the feed stream. Default 100000. */
+  feedMaxlen?: number;
+  /** First retry delay after a failed write (doubles to 2 s). Default 100 ms. */
+  retryMs?: number;
+  /** Called for each tick appended (not deduplicated), after the batch is acknowledged. */
+  onTickWritten?: (tick: TickValue, partition: number) => void;
+  /** Called for ticks that could not be written for a non-transient reason (they are lost). */
+  onTickLost?: (tick: TickValue, partition: number, reason: string) => void;
+}
+
+type Entry =
+  | { k: 'tick'; p: number; tick: TickValue }
+  | { k: 'gap'; p: number; gap: GapValue }
+  | { k: 'feed'; ev: FeedEventInput }
+  | { k: 'dead'; d: DeadLetterInput };
+
+export interface TickWriterStats {
+  /** Ticks waiting in memory (the outage buffer depth). */
+  bufferedTicks: number;
+  bufferedControl: number;
+  ticksWritten: number;
+  ticksDeduped: number;
+  /** Ticks refused because the buffer was full. */
+  ticksOverflowed: number;
+  /** Gaps, feed events or dead letters refused because the buffer was full. */
+  controlDropped: number;
+  ticksLost: number;
+  writeFailures: number;
+  redisUp: boolean;
+}
+
+const TRANSIENT = [
+  'Connection is closed',
+  "Stream isn't writeable",
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'LOADING',
+  'MaxRetriesPerRequest',
+  'READONLY',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'MASTERDOWN',
+  'NOSCRIPT',
+  'BUSY',
+  'Command timed out',
+  'socket',
+];
+
+function isTransient(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return TRANSIENT.some((t) => msg.includes(t));
+}
+
+export class TickWriter {
+  readonly #o: Required<Omit<TickWriterOptions, 'onTickWritten' | 'onTickLost'>> &
+    Pick<TickWriterOptions, 'onTickWritten' | 'onTickLost'>;
+  #queue: Entry[] = [];
+  #head = 0;
+  #ticks = 0;
+  #control = 0;
+  #scheduled = false;
+  #flushing: Promise<void> | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelay: number;
+  #redisUp = true;
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+  #lastWarn = 0;
+  readonly #stats = {
+    ticksWritten: 0,
+    ticksDeduped: 0,
+    ticksOverflowed: 0,
+    controlDropped: 0,
+    ticksLost: 0,
+    writeFailures: 0,
+  };
+  readonly #onReady = () => this.#kick();
+
+  constructor(opts: TickWriterOptions) {
+    this.#o = {
+      controlMax: Math.max(1000, Math.floor(opts.bufferMax / 10)),
+      feedMaxlen: 100_000,
+      retryMs: 100,
+      ...opts,
+    };
+    this.#retryDelay = this.#o.retryMs;
+    defineDedupCommand(opts.redis);
+    opts.redis.on('ready', this.#onReady);
+  }
+
+  get redisUp(): boolean {
+    return this.#redisUp;
+  }
+
+  /** Queues a tick. Returns false when the outage buffer is full: the tick is dropped and counted. */
+  tick(tick: TickValue, p: number): boolean {
+    if (this.#ticks >= this.#o.bufferMax) {
+      this.#stats.ticksOverflowed++;
+      return false;
+    }
+    this.#ticks++;
+    this.#push({ k: 'tick', p, tick });
+    return true;
+  }
+
+  gap(gap: GapValue, p: number): boolean {
+    return this.#pushControl({ k: 'gap', p, gap });
+  }
+
+  feed(ev: FeedEventInput): boolean {
+    return this.#pushControl({ k: 'feed', ev });
+  }
+
+  dead(d: DeadLetterInput): boolean {
+    return this.#pushControl({ k: 'dead', d });
+  }
+
+  stats(): TickWriterStats {
+    return { ...this.#stats, bufferedTicks: this.#ticks, bufferedControl: this.#control, redisUp: this.#redisUp };
+  }
+
+  /** Resolves when everything queued so far has been written (waits through an outage). */
+  drained(): Promise<void> {
+    if (this.#size() === 0 && !this.#flushing) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Flushes what is queued, waiting at most `timeoutMs` (Redis may be down), then stops. Returns the
+   * number of entries left unwritten.
+   */
+  async close(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.drained(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#o.redis.off('ready', this.#onReady);
+    if (this.#flushing) await this.#flushing;
+    const left = this.#size();
+    for (const w of this.#idleWaiters.splice(0)) w();
+    return left;
+  }
+
+  #size(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  #pushControl(e: Entry): boolean {
+    if (this.#control >= this.#o.controlMax) {
+      this.#stats.controlDropped++;
+      return false;
+    }
+    this.#control++;
+    this.#push(e);
+    return true;
+  }
+
+  #push(e: Entry): void {
+    this.#queue.push(e);
+    if (this.#closed) return;
+    if (!this.#scheduled && !this.#flushing) {
+      this.#scheduled = true;
+      // Coalesce everything that arrives in this turn of the event loop into one pipeline.
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#kick();
+      });
+    }
+  }
+
+  #kick(): void {
+    if (this.#closed && this.#size() === 0) return;
+    if (this.#flushing || this.#size() === 0) {
+      if (this.#size() === 0) this.#notifyIdle();
+      return;
+    }
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#flushing = this.#drain().finally(() => {
+      this.#flushing = undefined;
+      if (this.#size() === 0) this.#notifyIdle();
+    });
+  }
+
+  #notifyIdle(): void {
+    if (this.#flushing) return;
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#size() > 0) {
+      if (this.#o.redis.status !== 'ready') {
+        this.#down(new Error(`redis status ${this.#o.redis.status}`));
+        return;
+      }
+      const end = Math.min(this.#queue.length, this.#head + this.#o.batchSize);
+      const batch = this.#queue.slice(this.#head, end);
+      let ok: boolean;
+      try {
+        ok = await this.#write(batch);
+      } catch (err) {
+        ok = false;
+        this.#down(err);
+      }
+      if (!ok) return;
+      this.#head = end;
+      for (const e of batch) {
+        if (e.k === 'tick') this.#ticks--;
+        else this.#control--;
+      }
+      if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      if (!this.#redisUp) {
+        this.#redisUp = true;
+        this.#o.logger.info('redis writes resumed');
+      }
+      this.#retryDelay = this.#o.retryMs;
+      // Let socket reads interleave with a long drain after an outage.
+      if (this.#size() > 0) await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Writes one batch. Returns false (and schedules a retry) on a transient failure; never throws. */
+  async #write(batch: Entry[]): Promise<boolean> {
+    const o = this.#o;
+    const pipe = o.redis.pipeline();
+    const inPipe: Entry[] = [];
+    const deadWrites: Promise<void>[] = [];
+    for (const e of batch) {
+      switch (e.k) {
+        case 'tick': {
+          const cmd = (pipe as unknown as Record<string, (...a: (string | number)[]) => ChainableCommander>)[
+            DEDUP_COMMAND
+          ] as (...a: (string | number)[]) => ChainableCommander;
+          cmd.call(
+            pipe,
+            o.ticksKey(e.p),
+            o.lastEmitKey(e.p),
+            e.tick.market_id,
+            e.tick.emit_ts_ms,
+            e.tick.key,
+            o.streamMaxlen,
+            ...TickContract.toArgs(e.tick),
+          );
+          inPipe.push(e);
+          break;
+        }
+        case 'gap':
+          pipe.xadd(o.ticksKey(e.p), 'MAXLEN', '~', o.streamMaxlen, '*', ...GapContract.toArgs(e.gap));
+          inPipe.push(e);
+          break;
+        case 'feed':
+          pipe.xadd(o.feedKey, 'MAXLEN', '~', o.feedMaxlen, '*', ...FeedEventContract.toArgs(e.ev));
+          inPipe.push(e);
+          break;
+        case 'dead':
+          deadWrites.push(writeDeadLetter(o.redis, o.deadKey, e.d));
+          break;
+      }
+    }
+    const [replies, deadResults] = await Promise.all([
+      inPipe.length > 0 ? pipe.exec() : Promise.resolve([] as [Error | null, unknown][]),
+      Promise.allSettled(deadWrites),
+    ]);
+    let transient: unknown;
+    for (const r of deadResults) if (r.status === 'rejected' && isTransient(r.reason)) transient = r.reason;
+    const rs = replies ?? [];
+    for (let i = 0; i < inPipe.length; i++) {
+      const err = rs[i]?.[0] ?? (rs[i] ? null : new Error('Connection is closed (no reply)'));
+      if (err && isTransient(err)) transient = err;
+    }
+    if (transient !== undefined) {
+      // Redis went away mid-batch: retry the whole batch. Ticks are idempotent through the dedup script;
+      // a gap or feed event may be written twice, which consumers tolerate.
+      this.#down(transient);
+      return false;
+    }
+    for (let i = 0; i < inPipe.length; i++) {
+      const e = inPipe[i] as Entry;
+      const [err, reply] = rs[i] as [Error | null, unknown];
+      if (e.k !== 'tick') {
+        if (err) this.#warn('stream write failed', err);
+        continue;
+      }
+      if (err) {
+        this.#stats.ticksLost++;
+        this.#warn('tick write failed', err);
+        o.onTickLost?.(e.tick, e.p, 'write_error');
+      } else if (reply === null || reply === undefined) {
+        this.#stats.ticksDeduped++;
+      } else {
+        this.#stats.ticksWritten++;
+        o.onTickWritten?.(e.tick, e.p);
+      }
+    }
+    return true;
+  }
+
+  #down(err: unknown): void {
+    this.#stats.writeFailures++;
+    if (this.#redisUp) {
+      this.#redisUp = false;
+      this.#o.logger.warn({ err, buffered: this.#ticks }, 'redis unreachable: buffering ticks in memory');
+    }
+    if (this.#closed) return;
+    clearTimeout(this.#retryTimer);
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(2000, this.#retryDelay * 2);
+    this.#retryTimer = setTimeout(() => this.#kick(), delay);
+  }
+
+  #warn(msg: string, err: unknown): void {
+    const now = performance.now();
+    if (now - this.#lastWarn < 5000) return;
+    this.#lastWarn = now;
+    this.#o.logger.warn({ err }, msg);
+  }
+}

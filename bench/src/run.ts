@@ -1,0 +1,58 @@
+// `npm run bench [-- --smoke] [-- --only NAME]`: runs benchmark cases one after another, prints their
+// tables, and (outside smoke mode) replaces their sections in BENCHMARKS.md.
+
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { redisFloors } from './cases/redis-floors.js';
+import type { BenchCase } from './context.js';
+import { renderSection, renderTable, runInfo, writeSections } from './report.js';
+
+const CASES: BenchCase[] = [redisFloors];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      list: { type: 'boolean', default: false },
+    },
+  });
+  if (values.list) {
+    for (const c of CASES) process.stdout.write(`${c.name.padEnd(20)} ${c.description}\n`);
+    return 0;
+  }
+  const selected = values.only ? CASES.filter((c) => values.only?.includes(c.name)) : CASES;
+  const unknown = (values.only ?? []).filter((n) => !CASES.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown case ${unknown.join(', ')} (see --list)\n`);
+    return 2;
+  }
+  const command = `npm run bench${values.smoke ? ' -- --smoke' : ''}${values.only ? ` -- --only ${values.only.join(' --only ')}` : ''}`;
+  const info = runInfo(command);
+  process.stdout.write(
+    `polybot benchmarks · ${info.cpu} × ${info.cores} · Node ${info.node} · Redis ${info.redis}${values.smoke ? ' · SMOKE' : ''}\n\n`,
+  );
+  const sections = new Map<string, string>();
+  for (const c of selected) {
+    const t0 = performance.now();
+    process.stdout.write(`▶ ${c.name}: ${c.description}\n`);
+    const tables = await c.run({ smoke: values.smoke ?? false, progress: (m) => process.stdout.write(`  · ${m}\n`) });
+    for (const t of tables) process.stdout.write(`\n${renderTable(t)}\n`);
+    process.stdout.write(`\n  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+    sections.set(c.name, renderSection(c.name, info, tables));
+  }
+  if (!values.smoke) {
+    const path = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+    writeSections(path, sections);
+    process.stdout.write(`updated ${path}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

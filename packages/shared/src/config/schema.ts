@@ -1,0 +1,229 @@
+// The one environment schema for every polybot process. Each entry documents its default; `.env.example`
+// is generated from this list (npm run env:example) and a test keeps the two in sync.
+
+import { z } from 'zod';
+
+export interface EnvVarSpec {
+  /** Environment variable name. */
+  name: string;
+  /** One line for operators: what it does and which apps read it. */
+  doc: string;
+  /** The default as it would be written in .env (undefined = unset by default). */
+  default?: string;
+  /** Secrets are never echoed: not in errors, not in logs, not in .env.example. */
+  secret?: boolean;
+  schema: z.ZodType;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const posInt = z.coerce.number().int().positive();
+const nonNegInt = z.coerce.number().int().min(0);
+const ms = z.coerce.number().int().min(1);
+const bool = z.stringbool();
+const decimal = z.string().regex(/^\d+(?:\.\d+)?$/, 'expected a plain decimal such as 0.35');
+const namespace = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected lowercase letters, digits, - or _ (at most 32, starting with a letter)');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const apiKey = z
+  .string()
+  .regex(/^ps_(live|test)_[A-Za-z0-9]{8,128}$/, 'expected a PolySimulator key (ps_live_… or ps_test_…)');
+const url = z.url({ protocol: /^(https?|wss?)$/ });
+const redisUrl = z.string().regex(/^(rediss?|redis\+cluster|redis\+sentinel):\/\/.+/, 'expected redis://host:port');
+
+export const ENV_SPECS = [
+  // General
+  { name: 'LOG_LEVEL', doc: 'Log level for every process (fatal…trace, silent).', default: 'info', schema: logLevel },
+  {
+    name: 'POLYBOT_NS',
+    doc: 'Namespace prefix of every Redis key, stream and queue.',
+    default: 'polybot',
+    schema: namespace,
+  },
+  {
+    name: 'POLYBOT_PARTITIONS',
+    doc: 'Tick stream partitions (hash(market) mod P). Keep it >= the most strategy workers you will run.',
+    default: '8',
+    schema: posInt.max(1024),
+  },
+  {
+    name: 'REDIS_URL',
+    doc: 'Redis to use. Unset: polybot up starts a local redis-server under .polybot/.',
+    schema: redisUrl,
+  },
+  {
+    name: 'METRICS_PORT',
+    doc: 'Port of /metrics, /healthz and /readyz (0 = any free port).',
+    default: '0',
+    schema: port,
+  },
+  {
+    name: 'METRICS_HOST',
+    doc: 'Bind address of the metrics and health server.',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+  },
+  // Venue
+  {
+    name: 'POLYSIM_BASE_URL',
+    doc: 'PolySimulator base URL. Unset: polybot up starts the embedded simulator.',
+    default: 'http://127.0.0.1:8000',
+    schema: url,
+  },
+  {
+    name: 'POLYSIM_API_KEY',
+    doc: 'PolySimulator API key (ps_live_…). Secret: never logged.',
+    secret: true,
+    schema: apiKey,
+  },
+  { name: 'VENUE_TIMEOUT_MS', doc: 'REST request timeout (headers and body).', default: '5000', schema: ms },
+  { name: 'VENUE_CONNECTIONS', doc: 'Keep-alive connections in the REST pool.', default: '8', schema: posInt.max(256) },
+  // Ingestor
+  {
+    name: 'POLYBOT_MARKETS',
+    doc: 'Markets to stream: 0x…,0x… or auto:N (top N active markets by volume).',
+    default: 'auto:10',
+    schema: z.string().regex(/^(auto:\d{1,5}|0x[0-9a-fA-F]{64}(,0x[0-9a-fA-F]{64})*)$/, 'expected auto:N or 0x…,0x…'),
+  },
+  {
+    name: 'INGEST_PING_MS',
+    doc: 'App-level ping interval; a missing pong recycles the socket.',
+    default: '20000',
+    schema: ms,
+  },
+  {
+    name: 'INGEST_STALL_MS',
+    doc: 'An open socket with no frame for this long is recycled.',
+    default: '15000',
+    schema: ms,
+  },
+  {
+    name: 'INGEST_QUIET_FACTOR',
+    doc: 'A market quiet for this many times its usual cadence raises a market_quiet event.',
+    default: '20',
+    schema: posInt,
+  },
+  {
+    name: 'INGEST_BATCH',
+    doc: 'Ticks per pipelined XADD batch (flushed within ~1 ms anyway).',
+    default: '256',
+    schema: posInt,
+  },
+  {
+    name: 'INGEST_BUFFER_MAX',
+    doc: 'Ticks held in memory while Redis is unreachable.',
+    default: '100000',
+    schema: posInt,
+  },
+  {
+    name: 'STREAM_MAXLEN',
+    doc: 'Approximate retention per tick partition (XADD MAXLEN ~).',
+    default: '1000000',
+    schema: posInt,
+  },
+  // Strategy
+  {
+    name: 'STRATEGY',
+    doc: 'Strategy to run (threshold, zscore).',
+    default: 'threshold',
+    schema: z.string().min(1).max(64),
+  },
+  {
+    name: 'STRATEGY_PARAMS',
+    doc: 'Strategy parameters as JSON, validated by the strategy.',
+    default: '{}',
+    schema: z.string().max(4096),
+  },
+  {
+    name: 'LEASE_TTL_MS',
+    doc: 'Partition lease TTL; a dead worker’s partitions move after this.',
+    default: '5000',
+    schema: ms,
+  },
+  { name: 'STRATEGY_BATCH', doc: 'Stream entries read per XREADGROUP.', default: '512', schema: posInt },
+  { name: 'RISK_STALE_MS', doc: 'Ticks older than this (now − emit) are not traded.', default: '2000', schema: ms },
+  {
+    name: 'RISK_MAX_POSITION',
+    doc: 'Per-market position cap, in shares.',
+    default: '100',
+    schema: decimal,
+  },
+  { name: 'RISK_MAX_EXPOSURE', doc: 'Account gross exposure cap, in USD.', default: '1000', schema: decimal },
+  {
+    name: 'RISK_COOLDOWN_MS',
+    doc: 'Minimum time between orders per market and side.',
+    default: '5000',
+    schema: nonNegInt,
+  },
+  { name: 'RISK_ORDERS_PER_MIN', doc: 'Orders-per-minute budget across all workers.', default: '60', schema: posInt },
+  // Executor
+  { name: 'EXECUTOR_CONCURRENCY', doc: 'Jobs processed at once per executor.', default: '4', schema: posInt.max(256) },
+  {
+    name: 'EXECUTOR_WRITES_PER_SEC',
+    doc: 'Global order write budget shared by all executors (the venue serialises writes per account).',
+    default: '3',
+    schema: posInt,
+  },
+  { name: 'EXECUTOR_MAX_ATTEMPTS', doc: 'Attempts per order before it is rejected.', default: '8', schema: posInt },
+  {
+    name: 'EXECUTOR_SLIPPAGE_BPS',
+    doc: 'Worst price = tick price ± this many basis points, on the market tick.',
+    default: '200',
+    schema: nonNegInt.max(10000),
+  },
+  {
+    name: 'EXECUTOR_HEARTBEAT',
+    doc: 'Send venue heartbeats (dead-man switch for resting orders).',
+    default: 'false',
+    schema: bool,
+  },
+  // Simulator
+  { name: 'SIM_HOST', doc: 'Simulator bind address.', default: '127.0.0.1', schema: z.string().min(1) },
+  { name: 'SIM_PORT', doc: 'Simulator port (the reference bot’s default base URL).', default: '8000', schema: port },
+  { name: 'SIM_SEED', doc: 'Simulator seed: same seed, same markets and prices.', default: '42', schema: nonNegInt },
+  { name: 'SIM_MARKETS', doc: 'Number of synthetic markets.', default: '24', schema: posInt.max(10000) },
+  { name: 'SIM_TICK_MS', doc: 'Mean price update interval per busy market.', default: '250', schema: ms },
+  {
+    name: 'SIM_DEV_MODE',
+    doc: 'Accept any well-formed key and enable /_sim fault injection.',
+    default: 'true',
+    schema: bool,
+  },
+  {
+    name: 'SIM_API_KEYS',
+    doc: 'Comma-separated keys accepted when dev mode is off. Secret: never logged.',
+    secret: true,
+    schema: z.string(),
+  },
+  {
+    name: 'SIM_LIMITS',
+    doc: 'Enforce tier rate limits and the per-account write lock.',
+    default: 'true',
+    schema: bool,
+  },
+  // CLI and dashboard
+  { name: 'DASHBOARD_PORT', doc: 'Dashboard port.', default: '7070', schema: port },
+  {
+    name: 'DASHBOARD_HOST',
+    doc: 'Dashboard bind address (non-loopback requires DASHBOARD_TOKEN).',
+    default: '127.0.0.1',
+    schema: z.string(),
+  },
+  {
+    name: 'DASHBOARD_TOKEN',
+    doc: 'Token required for dashboard control actions and non-loopback binds. Secret.',
+    secret: true,
+    schema: z.string().min(16),
+  },
+] as const satisfies readonly EnvVarSpec[];
+
+type Specs = typeof ENV_SPECS;
+type SpecByName<N extends Specs[number]['name']> = Extract<Specs[number], { name: N }>;
+type ValueOf<S> = S extends { schema: infer Z extends z.ZodType } ? z.output<Z> : never;
+
+/** The parsed, frozen configuration: variables with a default are always set, the others may be undefined. */
+export type Config = {
+  readonly [N in Specs[number]['name']]: SpecByName<N> extends { default: string }
+    ? ValueOf<SpecByName<N>>
+    : ValueOf<SpecByName<N>> | undefined;
+};

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { DecimalError } from '../errors/polybot-error.js';
+import {
+  divMicro,
+  formatFixed,
+  fromMicro,
+  MICRO,
+  mulMicro,
+  parsePrice,
+  parseSize,
+  roundTo,
+  toMicro,
+} from './decimal.js';
+
+describe('toMicro / fromMicro', () => {
+  it.each([
+    ['0', 0],
+    ['1', MICRO],
+    ['0.65', 650_000],
+    ['0.000001', 1],
+    ['10.5', 10_500_000],
+    ['-3.25', -3_250_000],
+    ['+2', 2_000_000],
+    ['9993.34', 9_993_340_000],
+    ['0.123456000', 123_456],
+  ])('%s ⇄ %i micro', (s, m) => {
+    expect(toMicro(s)).toBe(m);
+  });
+
+  it('formats without trailing zeros, with a minimum of places when asked', () => {
+    expect(fromMicro(650_000)).toBe('0.65');
+    expect(fromMicro(5_000_000)).toBe('5');
+    expect(fromMicro(5_000_000, 2)).toBe('5.00');
+    expect(fromMicro(-1)).toBe('-0.000001');
+    expect(fromMicro(0)).toBe('0');
+  });
+
+  it.each(['', 'abc', '1e3', '6.5e-1', 'NaN', 'Infinity', '-Infinity', '1.2.3', '0x10', ' ', '.5', '5.'])(
+    'rejects %j',
+    (s) => {
+      expect(() => toMicro(s)).toThrow(DecimalError);
+    },
+  );
+
+  it('rejects more than 6 places unless a rounding is asked for', () => {
+    expect(() => toMicro('0.1234567')).toThrow(DecimalError);
+    expect(toMicro('0.1234567', 'floor')).toBe(123_456);
+    expect(toMicro('0.1234567', 'ceil')).toBe(123_457);
+    expect(toMicro('0.1234565', 'half-up')).toBe(123_457);
+    expect(toMicro('0.1234564', 'half-up')).toBe(123_456);
+    expect(toMicro('-0.1234567', 'floor')).toBe(-123_457);
+    expect(toMicro('0.1234560000', 'exact')).toBe(123_456);
+  });
+
+  it('rejects values beyond the safe integer range', () => {
+    expect(() => toMicro('99999999999999999999')).toThrow(DecimalError);
+  });
+
+  it('rejects non-strings and non-integers', () => {
+    expect(() => toMicro(0.5 as unknown as string)).toThrow(DecimalError);
+    expect(() => fromMicro(0.5)).toThrow(DecimalError);
+    expect(() => fromMicro(Number.NaN)).toThrow(DecimalError);
+  });
+});
+
+describe('prices and sizes', () => {
+  it('prices must be inside (0, 1)', () => {
+    expect(parsePrice('0.35')).toBe(350_000);
+    for (const bad of ['0', '1', '1.01', '-0.2', 'NaN']) expect(() => parsePrice(bad)).toThrow(DecimalError);
+  });
+  it('sizes must be zero or more', () => {
+    expect(parseSize('5')).toBe(5_000_000);
+    expect(parseSize('0')).toBe(0);
+    expect(() => parseSize('-1')).toThrow(DecimalError);
+  });
+});
+
+describe('arithmetic without floats', () => {
+  it('multiplies shares by price exactly', () => {
+    // 10 shares × 0.65 = 6.50
+    expect(mulMicro(10 * MICRO, 650_000)).toBe(6_500_000);
+    // 0.1 + 0.2 style traps do not apply: 3 × 0.1 = 0.3 exactly
+    expect(mulMicro(3 * MICRO, 100_000)).toBe(300_000);
+    // rounding of sub-micro products
+    expect(mulMicro(1, 500_000, 'half-up')).toBe(1);
+    expect(mulMicro(1, 500_000, 'floor')).toBe(0);
+  });
+  it('divides USD by price into shares', () => {
+    expect(divMicro(10 * MICRO, 650_000, 'floor')).toBe(15_384_615);
+    expect(divMicro(10 * MICRO, 650_000, 'ceil')).toBe(15_384_616);
+    expect(() => divMicro(1, 0)).toThrow(DecimalError);
+  });
+  it('rounds to a tick or quantum', () => {
+    expect(roundTo(654_321, 10_000, 'floor')).toBe(650_000);
+    expect(roundTo(654_321, 10_000, 'ceil')).toBe(660_000);
+    expect(roundTo(655_000, 10_000, 'half-up')).toBe(660_000);
+    expect(roundTo(-655_000, 10_000, 'half-up')).toBe(-660_000);
+    expect(roundTo(-654_321, 10_000, 'floor')).toBe(-660_000);
+    expect(roundTo(650_000, 10_000, 'ceil')).toBe(650_000);
+  });
+  it('formats fixed places for display (cents)', () => {
+    expect(formatFixed(159_250, 2)).toBe('0.16');
+    expect(formatFixed(91_000, 2)).toBe('0.09');
+    expect(formatFixed(5 * MICRO, 2)).toBe('5.00');
+    expect(formatFixed(-5_005_000, 2)).toBe('-5.01');
+  });
+});

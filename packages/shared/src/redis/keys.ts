@@ -1,0 +1,76 @@
+// Every Redis key polybot uses, built in one place. Keys that one command, MULTI or script touches together
+// share a hash tag, so the layout runs unchanged on Redis Cluster:
+//   - a tick partition, its dedup index, lease and strategy state share `{ns:pN}`;
+//   - the risk gate's keys and the halt switch share `{ns:risk}`;
+//   - the BullMQ queue lives under the braced prefix `{ns:bull}`.
+
+export interface Keys {
+  readonly ns: string;
+  /** Hash tag of partition p. */
+  partitionTag(p: number): string;
+  /** Tick stream of partition p: Tick and Gap entries. */
+  ticks(p: number): string;
+  /** Per-partition hash market_id → last written emit_ts_ms (atomic dedup across ingestors). */
+  lastEmit(p: number): string;
+  /** Lease of partition p: value = owner id + fencing token. */
+  lease(p: number): string;
+  /** Fencing counter of partition p (INCR on every acquisition). */
+  fence(p: number): string;
+  /** Strategy checkpoints of partition p: hash market_id → state JSON + last entry id. */
+  state(p: number): string;
+  /** Consumer group of the strategy workers on every tick stream. */
+  readonly strategyGroup: string;
+  /** Live strategy workers: sorted set worker id → last heartbeat ms. */
+  readonly workers: string;
+  readonly feed: string;
+  readonly intents: string;
+  readonly orders: string;
+  readonly dead: string;
+  /** Halt switch (in the risk slot, so the gate script reads it atomically). */
+  readonly halt: string;
+  /** Risk gate key `name` (exposure, positions, cooldowns, budget), all in one slot. */
+  risk(name: string): string;
+  /** Projection of positions and cash, rebuilt from the orders stream. */
+  readonly positions: string;
+  /** BullMQ queue name of order jobs. */
+  readonly ordersQueue: string;
+  /** BullMQ key prefix (braced: one slot for the whole queue). */
+  readonly bullPrefix: string;
+  /** Namespace metadata (hash): e.g. `clock=recording` for a replay namespace. */
+  readonly meta: string;
+  /** Every key of this namespace matches one of these SCAN patterns (cleanup by prefix). */
+  readonly patterns: readonly string[];
+}
+
+const NS_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function keys(ns: string): Keys {
+  if (!NS_RE.test(ns)) throw new Error(`invalid namespace ${JSON.stringify(ns)}`);
+  const riskTag = `{${ns}:risk}`;
+  const tag = (p: number) => {
+    if (!Number.isInteger(p) || p < 0) throw new Error(`invalid partition ${p}`);
+    return `{${ns}:p${p}}`;
+  };
+  return Object.freeze({
+    ns,
+    partitionTag: tag,
+    ticks: (p: number) => `${ns}:ticks:${tag(p)}`,
+    lastEmit: (p: number) => `${ns}:last:${tag(p)}`,
+    lease: (p: number) => `${ns}:lease:${tag(p)}`,
+    fence: (p: number) => `${ns}:fence:${tag(p)}`,
+    state: (p: number) => `${ns}:state:${tag(p)}`,
+    strategyGroup: `${ns}-strategy`,
+    workers: `${ns}:workers`,
+    feed: `${ns}:feed`,
+    intents: `${ns}:intents`,
+    orders: `${ns}:orders`,
+    dead: `${ns}:dead`,
+    halt: `${ns}:halt:${riskTag}`,
+    risk: (name: string) => `${ns}:risk:${riskTag}:${name}`,
+    positions: `${ns}:positions`,
+    ordersQueue: `${ns}-orders`,
+    bullPrefix: `{${ns}:bull}`,
+    meta: `${ns}:meta`,
+    patterns: [`${ns}:*`, `${ns}-*`, `{${ns}:*`],
+  });
+}

@@ -1,0 +1,96 @@
+// Stream helpers: batched, pipelined XADD and reply parsing that never throws on garbage.
+
+import type { Redis } from 'ioredis';
+import type { WireFields } from '../contracts/contract.js';
+import { DeadLetterContract, truncateRaw } from '../contracts/dead-letter.js';
+import { DecodeError } from '../errors/polybot-error.js';
+import { scrubString } from '../logging/scrub.js';
+
+export interface XaddEntry {
+  key: string;
+  /** Flat `[field, value, …]`. */
+  args: string[];
+  /** Approximate MAXLEN for this append (XADD MAXLEN ~ n). */
+  maxlen?: number;
+}
+
+export type XaddResult = { ok: true; id: string } | { ok: false; error: Error };
+
+/** Appends many entries in one pipeline (one round trip). Results are in input order. */
+export async function xaddBatch(redis: Redis, entries: readonly XaddEntry[]): Promise<XaddResult[]> {
+  if (entries.length === 0) return [];
+  const pipe = redis.pipeline();
+  for (const e of entries) {
+    if (e.maxlen !== undefined) pipe.xadd(e.key, 'MAXLEN', '~', e.maxlen, '*', ...e.args);
+    else pipe.xadd(e.key, '*', ...e.args);
+  }
+  const replies = (await pipe.exec()) ?? [];
+  return entries.map((_, i) => {
+    const r = replies[i];
+    if (!r) return { ok: false as const, error: new Error('no reply') };
+    const [err, id] = r;
+    if (err) return { ok: false as const, error: err };
+    return { ok: true as const, id: String(id) };
+  });
+}
+
+/** Converts a stream entry's flat field list to a record; garbage becomes a DecodeError. */
+export function fieldsToRecord(flat: unknown): WireFields {
+  if (!Array.isArray(flat) || flat.length % 2 !== 0) {
+    throw new DecodeError('StreamEntry', ['(entry): field list is not an even-length array']);
+  }
+  const out: WireFields = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i];
+    const v = flat[i + 1];
+    if (typeof k !== 'string' || typeof v !== 'string') {
+      throw new DecodeError('StreamEntry', [`(entry): field ${i / 2} is not a string pair`]);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export interface StreamEntry {
+  id: string;
+  fields: WireFields;
+}
+
+/** Parses an XRANGE/XREVRANGE reply. Malformed entries are returned separately, never thrown. */
+export function parseEntries(reply: unknown): { entries: StreamEntry[]; bad: { id: string; error: DecodeError }[] } {
+  const entries: StreamEntry[] = [];
+  const bad: { id: string; error: DecodeError }[] = [];
+  if (!Array.isArray(reply)) return { entries, bad };
+  for (const item of reply) {
+    const id = Array.isArray(item) && typeof item[0] === 'string' ? item[0] : '?';
+    try {
+      if (!Array.isArray(item)) throw new DecodeError('StreamEntry', ['(entry): not an array']);
+      entries.push({ id, fields: fieldsToRecord(item[1]) });
+    } catch (err) {
+      bad.push({ id, error: err instanceof DecodeError ? err : new DecodeError('StreamEntry', [String(err)]) });
+    }
+  }
+  return { entries, bad };
+}
+
+export interface DeadLetterInput {
+  source: string;
+  kind: string;
+  reason: string;
+  tsMs: number;
+  origin?: string;
+  raw?: string;
+}
+
+/** Appends a dead letter to `{ns}:dead` (capped at ~100k entries); secrets are scrubbed from it first. */
+export async function writeDeadLetter(redis: Redis, deadKey: string, d: DeadLetterInput): Promise<void> {
+  const args = DeadLetterContract.toArgs({
+    source: d.source,
+    kind: d.kind,
+    reason: scrubString(d.reason).slice(0, 2048),
+    ts_ms: d.tsMs,
+    ...(d.origin !== undefined ? { origin: d.origin.slice(0, 256) } : {}),
+    ...(d.raw !== undefined ? { raw: truncateRaw(scrubString(d.raw)) } : {}),
+  });
+  await redis.xadd(deadKey, 'MAXLEN', '~', 100_000, '*', ...args);
+}
