@@ -25,3 +25,4 @@ export * from './redis/streams.js';
 export * from './redis/topology.js';
 export * from './time/clock.js';
 export * from './util/fnv1a.js';
+export * from './venue/index.js';

@@ -45,3 +45,16 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     throw err;
   }
 }
+
+/** `requireConfig` on the start-up path: a missing variable exits with one readable line (exit code 2). */
+export function requireConfigOrExit<K extends keyof Config>(cfg: Config, name: K): NonNullable<Config[K]> {
+  try {
+    return requireConfig(cfg, name);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`polybot: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,215 @@
+// The ingestor against a scripted feed and a real Redis: ticks land in their partitions, continuity losses
+// become gap markers, bad frames are dead-lettered, and two ingestors write one copy of each tick.
+import {
+  decodeTickStreamEntry,
+  FeedEventContract,
+  fieldsToRecord,
+  keys,
+  parseServerFrame,
+  partition,
+  silentLogger,
+} from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createIngestor, type Ingestor, type IngestorOptions } from '../src/index.js';
+import { marketId, type ScriptedFeed, startScriptedFeed } from './scripted-feed.js';
+
+const MARKETS = [1, 2, 3, 4, 5].map(marketId);
+const PARTITIONS = 4;
+
+let redis: TestRedis;
+let feed: ScriptedFeed;
+const running: Ingestor[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis({ own: true });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((i) => i.close()));
+  await feed?.close();
+  await redis.cleanup();
+});
+
+function start(ns: string, opts: Partial<IngestorOptions> = {}): Ingestor {
+  const ing = createIngestor({
+    options: {
+      ns,
+      partitions: PARTITIONS,
+      markets: MARKETS.join(','),
+      backoffBaseMs: 20,
+      backoffMaxMs: 100,
+      batchSize: 16,
+      random: () => 0.5,
+      ...opts,
+    },
+    venue: feed.venue,
+    wsUrl: (t) => feed.wsUrl(t),
+    parseFrame: parseServerFrame,
+    redis: { url: redis.url },
+    logger: silentLogger(),
+  });
+  running.push(ing);
+  return ing;
+}
+
+async function streamEntries(ns: string) {
+  const k = keys(ns);
+  const out: { p: number; id: string; fields: Record<string, string> }[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    const rows = (await redis.client().xrange(k.ticks(p), '-', '+')) as [string, string[]][];
+    for (const [id, flat] of rows) out.push({ p, id, fields: fieldsToRecord(flat) });
+  }
+  return out;
+}
+
+async function ticksOf(ns: string) {
+  const rows = await streamEntries(ns);
+  return rows.flatMap((r) => {
+    const d = decodeTickStreamEntry(r.fields);
+    if (!d.ok) throw d.error;
+    return d.value.type === 'tick' ? [{ ...d.value, p: r.p }] : [];
+  });
+}
+
+async function gapsOf(ns: string) {
+  const rows = await streamEntries(ns);
+  return rows.flatMap((r) => {
+    const d = decodeTickStreamEntry(r.fields);
+    return d.ok && d.value.type === 'gap' ? [d.value] : [];
+  });
+}
+
+async function feedEvents(ns: string): Promise<string[]> {
+  const rows = (await redis.client().xrange(keys(ns).feed, '-', '+')) as [string, string[]][];
+  return rows.map(([, flat]) => FeedEventContract.decode(fieldsToRecord(flat)).event);
+}
+
+async function waitSubscribed(n = MARKETS.length) {
+  await vi.waitFor(() => expect(feed.subscriptions().flat().length).toBeGreaterThanOrEqual(n), {
+    timeout: 10_000,
+  });
+}
+
+describe('ingestor', () => {
+  it('writes each price frame as a Tick into the partition of its market', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const ing = start(ns);
+    await ing.start();
+    await waitSubscribed();
+    MARKETS.forEach((m, i) => {
+      feed.price(m, '0.40', 1_000 + i);
+    });
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(MARKETS.length), { timeout: 10_000 });
+    for (const t of await ticksOf(ns)) {
+      expect(t.p).toBe(partition(t.market_id, PARTITIONS));
+      expect(t.yes).toBe(400_000);
+      expect(t.no).toBe(600_000);
+      expect(t.recv_ts_ms).toBeGreaterThan(0);
+    }
+    await vi.waitFor(() => expect(ing.lifecycle.state).toBe('running'));
+  });
+
+  it('guarantee 6: garbage frames are dead-lettered and streaming goes on', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const ing = start(ns);
+    await ing.start();
+    await waitSubscribed();
+    feed.raw('{not json');
+    feed.raw(JSON.stringify({ type: 'price', market_id: MARKETS[0], buy: 'abc', emit_ts_ms: 'x' }));
+    feed.raw(JSON.stringify({ type: 'mystery', payload: 1 }));
+    feed.raw(JSON.stringify({ type: 'price', market_id: MARKETS[0], buy: '1.7', sell: '-0.7', emit_ts_ms: 5 }));
+    feed.price(MARKETS[1] as string, '0.55', 2_000);
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await redis.client().xlen(keys(ns).dead)).toBeGreaterThanOrEqual(3));
+    expect(ing.stats().deadLetters).toBeGreaterThanOrEqual(3);
+    expect(ing.lifecycle.state).toBe('running');
+  });
+
+  it('close 4001: mints a new token, reconnects, resubscribes, and marks the gap', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const ing = start(ns);
+    await ing.start();
+    await waitSubscribed();
+    feed.price(MARKETS[0] as string, '0.40', 1_000);
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+    const mintedBefore = feed.venue.minted;
+    const connectsBefore = feed.connects;
+    feed.closeAll(4001, 'token expired');
+    await vi.waitFor(() => expect(feed.connects).toBeGreaterThan(connectsBefore), { timeout: 10_000 });
+    await waitSubscribed();
+    expect(feed.venue.minted).toBeGreaterThan(mintedBefore);
+    const gaps = await gapsOf(ns);
+    expect(new Set(gaps.map((g) => g.market_id))).toEqual(new Set(MARKETS));
+    expect(gaps.every((g) => g.reason === 'disconnect')).toBe(true);
+    feed.price(MARKETS[0] as string, '0.41', 2_000);
+    await vi.waitFor(async () => expect(await feedEvents(ns)).toContain('gap_closed'));
+    const events = await feedEvents(ns);
+    expect(events).toContain('disconnected');
+    expect(events.filter((e) => e === 'token_minted').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stall watchdog: a socket that stays open but goes silent is recycled', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const ing = start(ns, { stallMs: 300, pingMs: 100, pongTimeoutMs: 5_000, subscribeTimeoutMs: 500 });
+    feed.autoPrices(20);
+    await ing.start();
+    await waitSubscribed();
+    const connectsBefore = feed.connects;
+    feed.stall(true);
+    await vi.waitFor(async () => expect(await feedEvents(ns)).toContain('stalled'), { timeout: 10_000 });
+    feed.stall(false);
+    await vi.waitFor(() => expect(feed.connects).toBeGreaterThan(connectsBefore), { timeout: 10_000 });
+    await waitSubscribed();
+    expect((await gapsOf(ns)).some((g) => g.reason === 'stall')).toBe(true);
+  });
+
+  it('a market missing from the subscribe ack is retried, then reported, and the rest streams', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const missing = MARKETS[4] as string;
+    feed.omitFromAck([missing]);
+    const ing = start(ns, { subscribeRetryMs: 50, subscribeRetries: 2 });
+    await ing.start();
+    await waitSubscribed(MARKETS.length - 1);
+    await vi.waitFor(() => expect(ing.stats().rejected.map((r) => r.id)).toContain(missing), { timeout: 10_000 });
+    const events = await feedEvents(ns);
+    expect(events).toContain('subscribe_missing');
+    feed.price(MARKETS[0] as string, '0.40', 1_000);
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+  });
+
+  it('two ingestors on one feed write each tick once', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    await Promise.all([start(ns).start(), start(ns).start()]);
+    await waitSubscribed(2 * MARKETS.length);
+    for (let i = 0; i < 20; i++) feed.price(MARKETS[i % MARKETS.length] as string, '0.45', 10_000 + i);
+    await vi.waitFor(async () => expect((await ticksOf(ns)).length).toBe(20), { timeout: 10_000 });
+    // Both copies were received; the later one is dropped in Redis.
+    await vi.waitFor(() => expect(running.reduce((n, i) => n + i.stats().ticksReceived, 0)).toBe(40));
+    expect((await ticksOf(ns)).length).toBe(20);
+  });
+
+  it('a Redis outage is buffered: no tick is lost while Redis restarts', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    const ing = start(ns);
+    await ing.start();
+    await waitSubscribed();
+    feed.price(MARKETS[0] as string, '0.40', 1_000);
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+    await redis.kill();
+    for (let i = 1; i <= 10; i++) feed.price(MARKETS[i % MARKETS.length] as string, '0.42', 1_000 + i);
+    await vi.waitFor(() => expect(ing.stats().ticksReceived).toBe(11));
+    await redis.start();
+    // Without AOF the restarted server is empty: everything buffered during the outage arrives.
+    await vi.waitFor(async () => expect((await ticksOf(ns)).length).toBe(10), { timeout: 15_000 });
+  });
+});
