@@ -3,11 +3,12 @@
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { backtestCase } from './cases/backtest.js';
 import { redisFloors } from './cases/redis-floors.js';
 import type { BenchCase } from './context.js';
 import { renderSection, renderTable, runInfo, writeSections } from './report.js';
 
-const CASES: BenchCase[] = [redisFloors];
+const CASES: BenchCase[] = [redisFloors, backtestCase];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -3,6 +3,7 @@
 
 import { ConfigError, createRedis, loadConfig } from '@polybot/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerBacktest } from './backtest/register.js';
 import { renderDiff, runDiff } from './commands/diff.js';
 import { setHalt } from './commands/halt.js';
 import { runRecord } from './commands/record.js';
@@ -254,6 +255,8 @@ Examples:
       io.out.write(o.json ? `${JSON.stringify(d)}\n` : `${renderDiff(a, b, d).join('\n')}\n`);
       io.setExitCode(d.missing.length + d.extra.length + d.differing.length === 0 ? 0 : 1);
     });
+
+  registerBacktest(program, io);
 
   program
     .command('halt')

@@ -4,6 +4,7 @@
 import {
   type FeedEvent,
   FeedEventContract,
+  formatFixed,
   keys,
   OrderEventContract,
   parseEntries,
@@ -96,7 +97,7 @@ export async function collectStatus(opts: CollectOptions): Promise<Status> {
       const recent = await redis.xrange(key, String(since), '+', 'COUNT', 200_000);
       recentTicks += recent.length;
     }
-    partitionStatus.push({ partition: p, length, lag, pending, leaseOwner: leaseOwner?.split(':')[0] ?? null });
+    partitionStatus.push({ partition: p, length, lag, pending, leaseOwner: leaseOwner?.split('|')[0] ?? null });
   }
 
   const feed = parseEntries(await redis.xrevrange(k.feed, '+', '-', 'COUNT', 500));
@@ -188,9 +189,14 @@ export function renderStatus(s: Status): string[] {
   ];
   const pf = s.portfolio.raw;
   if (Object.keys(pf).length > 0) {
-    const show = ['cash', 'realised_pnl', 'unrealised_pnl', 'fees'].filter((f) => pf[f] !== undefined);
+    // The executor's projection keeps micro-USD integers: cash is the change since the projection began.
+    const usd = (f: string) => {
+      const v = pf[f];
+      return v !== undefined && /^-?\d+$/.test(v) ? formatFixed(Number(v), 2) : '–';
+    };
+    const open = Object.entries(pf).filter(([f, v]) => f.startsWith('qty:') && v !== '0').length;
     lines.push(
-      `portfolio ${show.length > 0 ? show.map((f) => `${f} ${pf[f]}`).join(' · ') : `${Object.keys(pf).length} fields`}`,
+      `portfolio fills ${pf.fills ?? 0} · open positions ${open} · cash Δ ${usd('cash')} · realised ${usd('realised')} · fees ${usd('fees')} USD`,
     );
   }
   return lines;
