@@ -1,0 +1,97 @@
+// Appends OrderEvents to `{ns}:orders`. Terminal events (acked, rejected) go through one Lua script that
+// sets a per-intent marker with SET NX and appends only if it won: a crash and redelivery, two executors
+// racing on one stalled job, or a re-enqueued intent can never write a second terminal (guarantee 3).
+// The marker holds what settling needs (fill, fee, outcome), so a redelivered job can finish settling
+// (projection, risk ledger) idempotently after the terminal event is already written.
+//
+// The marker is `{ns}:exec:{<orders key>}:term:<intent>`: its hash tag is the whole orders key, and a key
+// without braces hashes on its whole name, so both keys share a Redis Cluster slot.
+
+import { type OrderEvent, OrderEventContract, type RedisClient } from '@polybot/shared';
+import { z } from 'zod';
+
+/** Terminal markers are kept this long (a job re-enqueued within it is recognised): 7 days. */
+export const TERMINAL_TTL_MS = 7 * 86_400_000;
+
+/** The known fields of an OrderEvent (the contract's type also admits unknown ones). */
+type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+export type OrderEventInput = Omit<KnownFields<OrderEvent>, 'v'>;
+
+export const SettlementSchema = z.discriminatedUnion('event', [
+  z.object({
+    event: z.literal('acked'),
+    market_id: z.string(),
+    outcome: z.string(),
+    side: z.enum(['BUY', 'SELL']),
+    status: z.string(),
+    /** Filled shares, micro-units. */
+    filled: z.int().min(0),
+    /** Fill price, micro-units (0 when nothing filled). */
+    price: z.int().min(0),
+    notional: z.int().min(0),
+    fee: z.int().min(0),
+  }),
+  z.object({ event: z.literal('rejected'), code: z.string() }),
+]);
+export type Settlement = z.output<typeof SettlementSchema>;
+
+const WRITE_TERMINAL = `
+local won = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+if not won then return {0, redis.call('GET', KEYS[2]) or ''} end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+return {1, id}
+`;
+
+export interface TerminalResult {
+  /** True when this call wrote the terminal event; false when one already existed. */
+  written: boolean;
+  /** The settlement of the terminal event that stands (ours, or the earlier one). */
+  settlement: Settlement | undefined;
+}
+
+export interface OrderLog {
+  append(event: OrderEventInput): Promise<string>;
+  /** Writes the intent's one terminal event unless one exists. */
+  writeTerminal(event: OrderEventInput, settlement: Settlement): Promise<TerminalResult>;
+  /** The settlement of an intent that already has its terminal event, else undefined. */
+  readTerminal(intentId: string): Promise<Settlement | undefined>;
+  terminalKey(intentId: string): string;
+}
+
+function parseSettlement(raw: unknown): Settlement | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    const r = SettlementSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createOrderLog(redis: RedisClient, ordersKey: string, ns: string, ttlMs = TERMINAL_TTL_MS): OrderLog {
+  const terminalKey = (intentId: string) => `${ns}:exec:{${ordersKey}}:term:${intentId}`;
+  return {
+    terminalKey,
+    async append(event) {
+      return String(await redis.xadd(ordersKey, '*', ...OrderEventContract.toArgs(event)));
+    },
+    async writeTerminal(event, settlement) {
+      const value = JSON.stringify(settlement);
+      const reply = (await redis.eval(
+        WRITE_TERMINAL,
+        2,
+        ordersKey,
+        terminalKey(event.intent_id),
+        value,
+        ttlMs,
+        ...OrderEventContract.toArgs(event),
+      )) as [number, string];
+      if (reply[0] === 1) return { written: true, settlement };
+      return { written: false, settlement: parseSettlement(reply[1]) };
+    },
+    async readTerminal(intentId) {
+      const raw: unknown = await redis.get(terminalKey(intentId));
+      return parseSettlement(raw);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Executor process entry: reads config, builds the dependencies, wires signals and the ops server.
+// The logic lives in createExecutor (executor.ts).
+
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  createVenueClient,
+  installShutdownHandlers,
+  loadConfigOrExit,
+  requireConfig,
+  startOpsServer,
+} from '@polybot/shared';
+import { createExecutor } from './executor.js';
+import { venueFromClient } from './venue/shared-venue.js';
+
+/** Venue heartbeat interval: resting orders are cancelled ~12.5 s after the last beat. */
+const HEARTBEAT_INTERVAL_MS = 10_000;
+
+async function main(): Promise<void> {
+  const cfg = loadConfigOrExit();
+  let redisUrl: string;
+  let apiKey: string;
+  try {
+    redisUrl = requireConfig(cfg, 'REDIS_URL');
+    apiKey = requireConfig(cfg, 'POLYSIM_API_KEY');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`polybot: ${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'executor', level: cfg.LOG_LEVEL });
+  const redis = createRedis(redisUrl, 'command', { name: 'executor' });
+  const bull = createRedis(redisUrl, 'bullmq', { name: 'executor-bullmq' });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  bull.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
+  const client = createVenueClient({
+    baseUrl: cfg.POLYSIM_BASE_URL,
+    apiKey,
+    timeoutMs: cfg.VENUE_TIMEOUT_MS,
+    connections: cfg.VENUE_CONNECTIONS,
+    logger: logger.child({ component: 'venue' }),
+  });
+  const venue = venueFromClient(client);
+  const registry = createMetricsRegistry({ app: 'executor' });
+  const executor = createExecutor({
+    ns: cfg.POLYBOT_NS,
+    redis,
+    bullConnection: bull,
+    venue,
+    logger,
+    registry,
+    options: {
+      concurrency: cfg.EXECUTOR_CONCURRENCY,
+      writesPerSec: cfg.EXECUTOR_WRITES_PER_SEC,
+      maxAttempts: cfg.EXECUTOR_MAX_ATTEMPTS,
+      slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
+      ...(cfg.EXECUTOR_HEARTBEAT
+        ? {
+            heartbeat: {
+              intervalMs: HEARTBEAT_INTERVAL_MS,
+              partitions: cfg.POLYBOT_PARTITIONS,
+              feedStaleMs: cfg.INGEST_STALL_MS,
+            },
+          }
+        : {}),
+    },
+  });
+  const ops = await startOpsServer({
+    host: cfg.METRICS_HOST,
+    port: cfg.METRICS_PORT,
+    registry,
+    components: () => [executor.lifecycle],
+  });
+  logger.info({ url: ops.url }, 'ops server listening');
+  installShutdownHandlers({
+    logger,
+    shutdown: async () => {
+      // Finish in-flight orders first: their outcomes must reach {ns}:orders.
+      await executor.close();
+      await client.close();
+      await ops.close();
+      await Promise.allSettled([redis.quit(), bull.quit()]);
+    },
+  });
+  await executor.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`polybot executor: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
