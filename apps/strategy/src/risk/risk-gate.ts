@@ -25,8 +25,9 @@ const GATE_LUA = `${LUA_INT}
 local ik = KEYS[9]
 local prior = redis.call('HMGET', ik, 'st', 'r')
 if prior[1] then
-  if prior[1] == 'blocked' then return {0, prior[2], 1} end
-  return {1, '', 1}
+  if prior[1] == 'blocked' then return {0, prior[2], 1, 0} end
+  if redis.call('HGET', ik, 'x') then return {1, '', 1, 1} end
+  return {1, '', 1, 0}
 end
 local now = tonumber(ARGV[1])
 local id, m, o, side = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -36,7 +37,7 @@ local cooldown, perMin, window = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumbe
 local function block(reason)
   redis.call('HSET', ik, 'st', 'blocked', 'r', reason, 'm', m, 'o', o, 's', side, 'q', ARGV[6], 'n', '0')
   redis.call('PEXPIRE', ik, ARGV[17])
-  return {0, reason, 0}
+  return {0, reason, 0, 0}
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return block('halted') end
 if ARGV[9] ~= '1' then return block('not_tradable') end
@@ -66,19 +67,35 @@ redis.call('HSET', KEYS[7], cd, int(now))
 redis.call('ZADD', KEYS[8], int(now), id)
 redis.call('HSET', ik, 'st', 'reserved', 'm', m, 'o', o, 's', side, 'q', ARGV[6], 'n', int(n))
 redis.call('PERSIST', ik)
-return {1, '', 0}
+return {1, '', 0, 0}
+`;
+
+// Marks an approved intent as appended to {ns}:intents, so a re-run after a crash does not append it again.
+// KEYS: the intent record. Only an existing record is touched (an expired one is not recreated).
+const MARK_LOGGED_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'x', '1') return 1 end
+return 0
 `;
 
 const COMMAND = 'polybotRiskGate';
+const MARK_COMMAND = 'polybotRiskMarkLogged';
 
 export interface RiskGateOptions {
   /** How long a blocked verdict is remembered (re-processing within it gives the same verdict). Default 1 h. */
   blockedTtlMs?: number;
 }
 
+/** A gate verdict; `logged` is true when the approved intent was already appended to `{ns}:intents`. */
+export type GateVerdict = RiskVerdict & { logged: boolean };
+
 export interface RiskGate {
-  /** Decides the requests in order at time `now` (ms; the replay clock in a replay). One round trip. */
-  decide(requests: readonly RiskRequest[], now: number): Promise<RiskVerdict[]>;
+  /**
+   * Decides the requests in order, atomically per request, in one round trip. `now` (ms) is one time for
+   * all, or one per request (a replay decides each entry at its recorded time). Rejects on Redis errors.
+   */
+  decide(requests: readonly RiskRequest[], now: number | readonly number[]): Promise<GateVerdict[]>;
+  /** Records that these approved intents are in `{ns}:intents`. */
+  markLogged(intentIds: readonly string[]): Promise<void>;
 }
 
 type GateCommand = (...args: (string | number)[]) => Promise<unknown>;
@@ -86,6 +103,7 @@ type GateCommand = (...args: (string | number)[]) => Promise<unknown>;
 function ensureCommand(redis: Redis): void {
   if (typeof (redis as unknown as Record<string, unknown>)[COMMAND] !== 'function') {
     redis.defineCommand(COMMAND, { numberOfKeys: 9, lua: GATE_LUA });
+    redis.defineCommand(MARK_COMMAND, { numberOfKeys: 1, lua: MARK_LOGGED_LUA });
   }
 }
 
@@ -124,20 +142,33 @@ export function createRiskGate(redis: Redis, ns: string, limits: RiskLimits, opt
   return {
     async decide(requests, nowRaw) {
       if (requests.length === 0) return [];
-      const now = riskNow(nowRaw);
+      const nowOf = (i: number) => riskNow(typeof nowRaw === 'number' ? nowRaw : (nowRaw[i] ?? Number.NaN));
       const pipe = redis.pipeline() as unknown as Record<string, GateCommand> & {
         exec(): Promise<[Error | null, unknown][] | null>;
       };
-      for (const r of requests) (pipe[COMMAND] as GateCommand)(...args(r, now));
+      requests.forEach((r, i) => {
+        const now = nowOf(i);
+        if (!Number.isFinite(now)) throw new RangeError(`risk gate: no time for request ${i}`);
+        (pipe[COMMAND] as GateCommand)(...args(r, now));
+      });
       const replies = (await pipe.exec()) ?? [];
       return requests.map((_, i) => {
         const [err, reply] = replies[i] ?? [new Error('no reply'), null];
         if (err) throw err;
-        const [ok, reason, replayed] = reply as [number, string, number];
+        const [ok, reason, replayed, logged] = reply as [number, string, number, number];
         return ok === 1
-          ? { ok: true, replayed: replayed === 1 }
-          : { ok: false, reason: reason as BlockReason, replayed: replayed === 1 };
+          ? { ok: true, replayed: replayed === 1, logged: logged === 1 }
+          : { ok: false, reason: reason as BlockReason, replayed: replayed === 1, logged: false };
       });
+    },
+    async markLogged(intentIds) {
+      if (intentIds.length === 0) return;
+      const pipe = redis.pipeline() as unknown as Record<string, GateCommand> & {
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
+      for (const id of intentIds) (pipe[MARK_COMMAND] as GateCommand)(k.intent(id));
+      const replies = (await pipe.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
     },
   };
 }

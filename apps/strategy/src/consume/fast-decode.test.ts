@@ -1,0 +1,79 @@
+import { decodeTickStreamEntry, TickContract, tickKey, type WireFields } from '@polybot/shared';
+import { describe, expect, it } from 'vitest';
+import { decodeEntry, fastDecodeTick } from './fast-decode.js';
+
+const M = `0x${'ab'.repeat(32)}`;
+const base = {
+  type: 'tick' as const,
+  market_id: M,
+  yes: 650_000,
+  no: 350_000,
+  best_bid: 640_000,
+  best_ask: 660_000,
+  emit_ts_ms: 1715518800250,
+  recv_ts_ms: 1715518800312.125,
+  conn_epoch: 3,
+  source: 'websocket',
+  tradable: true,
+};
+const good: WireFields = TickContract.encode({ ...base, key: tickKey(base) });
+
+/** The fast path either agrees with the contract exactly or defers to it. */
+function agrees(fields: WireFields): 'fast' | 'deferred' {
+  const fast = fastDecodeTick(fields);
+  const full = decodeTickStreamEntry(fields);
+  if (fast === undefined) {
+    expect(decodeEntry(fields)).toEqual(full);
+    return 'deferred';
+  }
+  expect(full.ok).toBe(true);
+  if (full.ok) expect(fast).toEqual(full.value);
+  return 'fast';
+}
+
+describe('fastDecodeTick', () => {
+  it('decodes the canonical encoding exactly as the contract does', () => {
+    expect(agrees(good)).toBe('fast');
+    const { best_bid: _b, best_ask: _a, ...bare } = good;
+    expect(agrees(bare)).toBe('fast');
+    expect(agrees({ ...good, future_field: 'x' })).toBe('fast');
+    let x = 1;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const yes = x % 1_000_001;
+      const t = { ...base, yes, no: 1_000_000 - yes, tradable: x % 2 === 0, recv_ts_ms: 1e12 + (x % 100000) / 8 };
+      expect(agrees(TickContract.encode({ ...t, key: tickKey(t) }))).toBe('fast');
+    }
+  });
+
+  it.each([
+    ['price above 1', { yes: '1.5' }],
+    ['price 1.0000001', { yes: '1.0000001' }],
+    ['seven decimals', { yes: '0.1234567' }],
+    ['trailing zeros beyond 6 places', { yes: '0.5000000' }],
+    ['leading zero', { yes: '00.5' }],
+    ['sign', { yes: '+0.5' }],
+    ['negative', { no: '-0.1' }],
+    ['space', { yes: '0.5 ' }],
+    ['exponent', { yes: '6.5e-1' }],
+    ['NaN', { yes: 'NaN' }],
+    ['empty', { yes: '' }],
+    ['non-integer emit', { emit_ts_ms: '12.5' }],
+    ['bad recv', { recv_ts_ms: '1.1234567891' }],
+    ['bad market', { market_id: '0x123' }],
+    ['bad boolean', { tradable: 'yes' }],
+    ['long source', { source: 's'.repeat(65) }],
+    ['empty key', { key: '' }],
+    ['bad best bid', { best_bid: '2' }],
+    ['missing source', { source: undefined }],
+    ['missing version', { v: undefined }],
+    ['gap type', { type: 'gap' }],
+  ])('defers %s to the contract (or agrees with it)', (_name, patch) => {
+    const fields: Record<string, string> = { ...good };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete fields[k];
+      else fields[k] = v;
+    }
+    agrees(fields);
+  });
+});

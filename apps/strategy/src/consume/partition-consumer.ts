@@ -1,0 +1,179 @@
+// The read loop of one held partition. On takeover it first claims and processes the group's pending
+// entries (XAUTOCLAIM from 0-0, in id order: what a dead owner read but never acked), then reads new ones
+// with XREADGROUP COUNT n BLOCK. It owns a blocking connection of its own, so partitions never wait on
+// each other. `stop()` finishes the batch in hand (acked) and returns; `abort()` stops at once.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Keys, Logger } from '@polybot/shared';
+import type { Redis } from 'ioredis';
+import type { WorkerMetrics } from '../ops/metrics.js';
+import type { Lease } from '../ownership/lease-manager.js';
+import type { BatchProcessor, SlotRecord } from './batch-processor.js';
+
+export interface PartitionConsumerOptions {
+  lease: Lease;
+  keys: Keys;
+  /** Consumer name in the group (the worker id). */
+  consumer: string;
+  /** A fresh `blocking`-role connection; the consumer closes it. */
+  reader: Redis;
+  /** The worker's command connection (CLIENT UNBLOCK, group creation). */
+  redis: Redis;
+  processor: BatchProcessor;
+  batch: number;
+  blockMs: number;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  /** Called when the consumer finds its lease gone or expired (fenced): the worker drops the partition. */
+  onFenced: (consumer: PartitionConsumer) => void;
+}
+
+export class PartitionConsumer {
+  readonly partition: number;
+  readonly lease: Lease;
+  readonly #o: PartitionConsumerOptions;
+  readonly #slots = new Map<string, SlotRecord>();
+  #mode: 'run' | 'stop' | 'abort' = 'run';
+  #blocked = false;
+  #readerId: number | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(opts: PartitionConsumerOptions) {
+    this.#o = opts;
+    this.partition = opts.lease.partition;
+    this.lease = opts.lease;
+    opts.reader.on('error', (err: unknown) => {
+      if (this.#mode === 'run') opts.logger.debug({ err, partition: this.partition }, 'reader connection error');
+    });
+    opts.reader.on('ready', () => {
+      opts.reader.client('ID').then(
+        (id) => {
+          this.#readerId = Number(id);
+        },
+        () => {},
+      );
+    });
+  }
+
+  start(): void {
+    this.#done ??= this.#run().finally(() => {
+      this.#o.reader.disconnect();
+    });
+  }
+
+  get done(): Promise<void> {
+    return this.#done ?? Promise.resolve();
+  }
+
+  /** Graceful: the batch in hand is finished and acked, then the loop ends. */
+  async stop(): Promise<void> {
+    if (this.#mode === 'run') this.#mode = 'stop';
+    await this.#unblock();
+    await this.done;
+  }
+
+  /** At once: no further ack or enqueue; the reader connection is dropped. */
+  abort(): void {
+    this.#mode = 'abort';
+    this.#o.reader.disconnect();
+  }
+
+  #aborted(): boolean {
+    return this.#mode === 'abort';
+  }
+
+  async #unblock(): Promise<void> {
+    if (!this.#blocked || this.#readerId === undefined) return;
+    await this.#o.redis.client('UNBLOCK', this.#readerId).catch(() => {});
+  }
+
+  async #ensureGroup(): Promise<void> {
+    const { keys: k } = this.#o;
+    try {
+      await this.#o.reader.xgroup('CREATE', k.ticks(this.partition), k.strategyGroup, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+    }
+  }
+
+  async #run(): Promise<void> {
+    const o = this.#o;
+    const k = o.keys;
+    const stream = k.ticks(this.partition);
+    const ctx = { partition: this.partition, lease: o.lease, slots: this.#slots };
+    let claiming = true;
+    let cursor = '0-0';
+    let failures = 0;
+    let needGroup = true;
+    while (this.#mode === 'run') {
+      try {
+        if (needGroup) {
+          await this.#ensureGroup();
+          needGroup = false;
+        }
+        let entries: unknown;
+        if (claiming) {
+          const reply = (await o.reader.xautoclaim(
+            stream,
+            k.strategyGroup,
+            o.consumer,
+            0,
+            cursor,
+            'COUNT',
+            o.batch,
+          )) as unknown as [string, unknown[], string[]?];
+          cursor = String(reply[0]);
+          entries = reply[1];
+          const trimmed = reply[2]?.length ?? 0;
+          if (trimmed > 0) {
+            o.metrics.trimmedPending.inc(trimmed);
+            o.logger.warn({ partition: this.partition, trimmed }, 'pending entries were trimmed before processing');
+          }
+          if (Array.isArray(entries)) o.metrics.claimed.inc(entries.length);
+          if (cursor === '0-0') claiming = false;
+        } else {
+          this.#blocked = true;
+          const reply = (await o.reader.xreadgroup(
+            'GROUP',
+            k.strategyGroup,
+            o.consumer,
+            'COUNT',
+            o.batch,
+            'BLOCK',
+            o.blockMs,
+            'STREAMS',
+            stream,
+            '>',
+          )) as [string, unknown[]][] | null;
+          this.#blocked = false;
+          entries = reply?.[0]?.[1] ?? [];
+        }
+        if (this.#aborted()) break;
+        if (!Array.isArray(entries) || entries.length === 0) continue;
+        if (!o.lease.valid()) {
+          o.onFenced(this);
+          break;
+        }
+        const res = await o.processor.process(ctx, entries);
+        if (res.fenced) {
+          o.onFenced(this);
+          break;
+        }
+        failures = 0;
+      } catch (err) {
+        this.#blocked = false;
+        if (this.#mode !== 'run') break;
+        failures++;
+        o.metrics.batchErrors.inc();
+        const msg = String((err as Error)?.message ?? err);
+        if (msg.startsWith('NOGROUP')) needGroup = true;
+        o.logger.warn({ err, partition: this.partition, failures }, 'partition batch failed: retrying from pending');
+        // Redo from the pending list with a state reloaded from the checkpoint.
+        this.#slots.clear();
+        claiming = true;
+        cursor = '0-0';
+        await delay(Math.min(2000, 25 * 2 ** Math.min(failures, 7)));
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Where approved intents go: one BullMQ job each in `{ns}-orders` (jobId = intent id, so the same intent
+// added twice is one job) and one entry each in `{ns}:intents` (the audit trail with the tick it came from).
+
+import { type Clock, type Intent, IntentContract, type Keys, OrderJobContract } from '@polybot/shared';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** The job name of every order job. */
+export const ORDER_JOB_NAME = 'order';
+
+/** Default retention: a late duplicate of a completed (24 h) or failed (7 d) job is still recognised. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: { age: 86_400 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+export interface IntentSinkOptions {
+  /** A `bullmq`-role connection (maxRetriesPerRequest null); owned by the caller. */
+  queueConnection: Redis;
+  /** A command connection for the intents stream; owned by the caller. */
+  redis: Redis;
+  keys: Keys;
+  clock: Clock;
+  /** Extra job options (attempts, backoff…); jobId is always the intent id. Default DEFAULT_JOB_OPTIONS. */
+  jobOptions?: JobsOptions;
+  /** Approximate MAXLEN of `{ns}:intents`; default 1 000 000. */
+  intentsMaxlen?: number;
+}
+
+export interface SinkItem {
+  intent: Intent;
+  /** Already appended to `{ns}:intents` by an earlier run: only the (idempotent) job add is repeated. */
+  logged: boolean;
+}
+
+export interface IntentSink {
+  /** Adds the jobs, then appends the intents not yet logged. Resolves once both are in Redis. */
+  enqueue(items: readonly SinkItem[]): Promise<void>;
+  readonly queue: Queue;
+  close(): Promise<void>;
+}
+
+export function createIntentSink(o: IntentSinkOptions): IntentSink {
+  const queue = new Queue(o.keys.ordersQueue, {
+    connection: o.queueConnection,
+    prefix: o.keys.bullPrefix,
+    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...(o.jobOptions ?? {}) },
+  });
+  const maxlen = o.intentsMaxlen ?? 1_000_000;
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    async enqueue(items) {
+      if (items.length === 0) return;
+      const tEnqueue = o.clock.now();
+      await queue.addBulk(
+        items.map(({ intent }) => ({
+          name: ORDER_JOB_NAME,
+          data: OrderJobContract.encode({ ...intent, t_enqueue: tEnqueue }),
+          opts: { jobId: intent.intent_id },
+        })),
+      );
+      const fresh = items.filter((i) => !i.logged);
+      if (fresh.length === 0) return;
+      const pipe = o.redis.pipeline();
+      for (const { intent } of fresh) {
+        pipe.xadd(o.keys.intents, 'MAXLEN', '~', maxlen, '*', ...IntentContract.toArgs(intent));
+      }
+      const replies = (await pipe.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+    },
+    close() {
+      closing ??= queue.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Lua scripts of partition ownership. Lease, fencing counter, stream and state of one partition share the
+// partition's hash tag, so every script here touches one slot (Redis Cluster safe); the worker registry is
+// its own key and has its own script.
+
+import { luaScript } from '@polybot/strategy-kit';
+
+/**
+ * Registry heartbeat. KEYS: workers zset. ARGV: worker id, liveness window ms.
+ * Scores are Redis server time, so clock skew between worker hosts does not matter.
+ * Returns the live worker ids.
+ */
+export const HEARTBEAT = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`);
+
+/**
+ * Acquire a free lease with a fresh fencing token. KEYS: lease, fence. ARGV: worker id, ttl ms.
+ * Returns the lease value `<worker>|<fence>`, or false when the lease is held.
+ */
+export const ACQUIRE = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local f = redis.call('INCR', KEYS[2])
+local v = ARGV[1] .. '|' .. f
+if not redis.call('SET', KEYS[1], v, 'NX', 'PX', ARGV[2]) then return false end
+return v
+`);
+
+/** Renew a lease we hold. KEYS: lease. ARGV: value, ttl ms. Returns 1, or 0 when it is no longer ours. */
+export const RENEW = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Release a lease we hold. KEYS: lease. ARGV: value. Returns 1, or 0 when it was not ours. */
+export const RELEASE = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`);
+
+/**
+ * Fenced checkpoint and ack: only the current lease holder may move the partition forward.
+ * KEYS: lease, state hash, tick stream. ARGV: lease value, group, n (state fields), field1, json1, …, ids….
+ * Returns the number of entries acked, or -1 when the lease is not ours (nothing is written).
+ */
+export const CHECKPOINT_ACK = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local n = tonumber(ARGV[3])
+local i = 4
+while n > 0 do
+  local take = math.min(n, 2000)
+  local kv = {}
+  for j = 1, take * 2 do kv[j] = ARGV[i + j - 1] end
+  redis.call('HSET', KEYS[2], unpack(kv))
+  i = i + take * 2
+  n = n - take
+end
+if i > #ARGV then return 0 end
+local ids = {}
+for j = i, #ARGV do ids[#ids + 1] = ARGV[j] end
+local acked = 0
+for s = 1, #ids, 4000 do
+  acked = acked + redis.call('XACK', KEYS[3], ARGV[2], unpack(ids, s, math.min(s + 3999, #ids)))
+end
+return acked
+`);

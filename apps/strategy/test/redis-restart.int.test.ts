@@ -1,0 +1,58 @@
+// Guarantees 2 and 6 across a Redis crash: the server is killed (SIGKILL) and restarted from its AOF while a
+// worker is consuming. The worker does not crash; once Redis is back it resumes from the pending list, and
+// every tick ends as exactly one job.
+
+import { keys } from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { StrategyWorker } from '../src/index.js';
+import {
+  drained,
+  jobIds,
+  makeWorker,
+  market,
+  ordersQueue,
+  readIntents,
+  T0,
+  type TickSpec,
+  writeTicks,
+} from './helpers.js';
+
+let redis: TestRedis | undefined;
+const workers: StrategyWorker[] = [];
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+  await redis?.stop();
+});
+
+describe('redis restart', () => {
+  it('guarantee 2: a Redis crash and AOF restart mid-stream loses no tick and duplicates no job', async () => {
+    redis = await startRedis({ own: true, aof: true });
+    const k = keys(redis.ns);
+    const c = redis.client();
+    const w = makeWorker(redis, { batch: 32 });
+    workers.push(w);
+    await w.start();
+    const ticks: TickSpec[] = [];
+    for (let i = 0; i < 300; i++)
+      for (let m = 1; m <= 10; m++) ticks.push({ market: market(m), yes: 300_000, emit: T0 + i });
+    await writeTicks(c, k, 4, ticks.slice(0, 1500));
+    await vi.waitFor(async () => expect((await readIntents(c, k)).length).toBeGreaterThan(100), {
+      timeout: 20_000,
+      interval: 10,
+    });
+    await redis.restart({ downMs: 300 });
+    await writeTicks(c, k, 4, ticks.slice(1500));
+    await vi.waitFor(async () => expect(await drained(c, k, 4)).toBe(true), { timeout: 45_000, interval: 50 });
+    const q = ordersQueue(redis.url, k);
+    try {
+      const jobs = await jobIds(q);
+      expect(jobs).toHaveLength(ticks.length);
+      const ids = new Set((await readIntents(c, k)).map((i) => i.intent_id));
+      expect(ids).toEqual(new Set(jobs));
+    } finally {
+      await q.close();
+    }
+    expect(w.lifecycle.state).toBe('running');
+  }, 120_000);
+});
