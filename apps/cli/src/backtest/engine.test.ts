@@ -63,7 +63,8 @@ describe('Backtester', () => {
 
   it('orders in flight at the end (fill on k+1) are released unfilled', async () => {
     const r = await runBacktest({ header, entries: [tick(300_000, 0)] }, { ...opts, fillOn: 'next' });
-    expect(r.summary).toMatchObject({ intents: 1, trades: 0, unfilled: 1, peak_exposure: '3.000000' });
+    // The reservation is taken at the ask (0.31 × 10 shares), the price a market BUY pays.
+    expect(r.summary).toMatchObject({ intents: 1, trades: 0, unfilled: 1, peak_exposure: '3.100000' });
   });
 
   it('thins the equity curve evenly and keeps the last tick', async () => {

@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLogger, createRedis, type Logger, loadConfig } from '@polybot/shared';
+import { createLogger, createRedis, keys, type Logger, loadConfig } from '@polybot/shared';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
@@ -193,7 +194,11 @@ export async function runUp(opts: UpOptions): Promise<number> {
   clearInterval(timer);
   if (tty) logUpdate.done();
   write('stopping: ingestor first, then strategy and executor drain …');
-  await supervisor.stopAll();
+  // Once the strategies are gone no job is added: let the executor place (or reject) what is queued,
+  // so every intent of the session ends with its terminal event.
+  await supervisor.stopAll(async (group) => {
+    if (group === 2) await drainOrders(redis, ns, 20_000, write);
+  });
   try {
     const s = await collectStatus({ redis, ns, partitions: cfg.POLYBOT_PARTITIONS });
     write('session summary');
@@ -206,4 +211,27 @@ export async function runUp(opts: UpOptions): Promise<number> {
   redis.disconnect();
   await localRedis?.stop();
   return 0;
+}
+
+/** Waits until the orders queue has no waiting, delayed or active job, or the timeout passes. */
+async function drainOrders(redis: Redis, ns: string, timeoutMs: number, write: (s: string) => void): Promise<void> {
+  const k = keys(ns);
+  const queue = new Queue(k.ordersQueue, { connection: redis, prefix: k.bullPrefix });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      const left = (c.waiting ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0);
+      if (left === 0) return;
+      if (Date.now() > deadline) {
+        write(`executor stopped with ${left} order job(s) still queued; they run on the next start`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    write(`could not watch the order queue drain: ${(err as Error).message}`);
+  } finally {
+    await queue.close().catch(() => {});
+  }
 }

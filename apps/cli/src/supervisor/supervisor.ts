@@ -182,12 +182,17 @@ export class Supervisor {
   }
 
   /** Stops children group by group (SIGTERM, then SIGKILL after the grace period). Idempotent. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every child in stop-group order. `between(g)` runs after group g has stopped and before the next
+   * one (e.g. wait for the order queue to drain once the strategies are gone).
+   */
+  async stopAll(between?: (group: number) => Promise<void>): Promise<void> {
     this.#stopping = true;
     const groups = [...new Set([...this.#children.values()].map((e) => e.spec.stopGroup))].sort((a, b) => a - b);
     for (const g of groups) {
       const members = [...this.#children.values()].filter((e) => e.spec.stopGroup === g);
       await Promise.all(members.map((e) => this.#stopOne(e)));
+      await between?.(g);
     }
   }
 

@@ -5,6 +5,7 @@ import type { WireFields } from '../contracts/contract.js';
 import { DeadLetterContract, truncateRaw } from '../contracts/dead-letter.js';
 import { DecodeError } from '../errors/polybot-error.js';
 import { scrubString } from '../logging/scrub.js';
+import type { RedisClient } from './connection.js';
 
 export interface XaddEntry {
   key: string;
@@ -83,7 +84,7 @@ export interface DeadLetterInput {
 }
 
 /** Appends a dead letter to `{ns}:dead` (capped at ~100k entries); secrets are scrubbed from it first. */
-export async function writeDeadLetter(redis: Redis, deadKey: string, d: DeadLetterInput): Promise<void> {
+export async function writeDeadLetter(redis: RedisClient, deadKey: string, d: DeadLetterInput): Promise<void> {
   const args = DeadLetterContract.toArgs({
     source: d.source,
     kind: d.kind,

@@ -13,7 +13,6 @@ describe('classifyTransportFailure', () => {
     ['ENOTFOUND', 'dns'],
     ['EAI_AGAIN', 'dns'],
     ['UND_ERR_CLOSED', 'closed'],
-    ['UND_ERR_DESTROYED', 'closed'],
   ])('%s is not sent (%s)', (code, reason) => {
     expect(classifyTransportFailure(withCode(code), false)).toEqual({
       reason,
@@ -29,6 +28,7 @@ describe('classifyTransportFailure', () => {
     ['ECONNRESET', 'reset'],
     ['EPIPE', 'reset'],
     ['UND_ERR_ABORTED', 'aborted'],
+    ['UND_ERR_DESTROYED', 'closed'],
     ['ESOMETHINGNEW', 'other'],
   ])('%s may have been sent (%s)', (code, reason) => {
     expect(classifyTransportFailure(withCode(code), false)).toMatchObject({ reason, mayHaveBeenSent: true });

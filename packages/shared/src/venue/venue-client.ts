@@ -204,7 +204,6 @@ const NOT_SENT: Record<string, TransportReason> = {
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   UND_ERR_CLOSED: 'closed',
-  UND_ERR_DESTROYED: 'closed',
 };
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const RESETS = new Set([
@@ -244,6 +243,8 @@ export function classifyTransportFailure(
     if (TIMEOUTS.has(code)) return { reason: 'timeout', mayHaveBeenSent: true, errorCode: code };
     if (RESETS.has(code)) return { reason: 'reset', mayHaveBeenSent: true, errorCode: code };
     if (code === 'UND_ERR_ABORTED') return { reason: 'aborted', mayHaveBeenSent: true, errorCode: code };
+    // A pool destroyed under an in-flight request: the bytes may already be at the venue.
+    if (code === 'UND_ERR_DESTROYED') return { reason: 'closed', mayHaveBeenSent: true, errorCode: code };
   }
   return { reason: 'other', mayHaveBeenSent: true, errorCode: code };
 }

@@ -40,7 +40,9 @@ export const threshold: Strategy<ThresholdParams, ThresholdState> = {
         side: 'BUY',
         outcome: 'Yes',
         quantity: p.buySize ?? p.size,
-        refPrice: yes,
+        // The price a market BUY pays is the ask, not the displayed Yes price; the executor's worst-price
+        // cap is measured from it (falls back to Yes when the frame carries no book).
+        refPrice: tick.best_ask ?? yes,
         reason: `yes ${fromMicro(yes)} < low ${fromMicro(p.low)}`,
       });
     } else if (p.sell && yes > p.high) {
@@ -53,7 +55,7 @@ export const threshold: Strategy<ThresholdParams, ThresholdState> = {
           side: 'SELL',
           outcome: 'Yes',
           quantity,
-          refPrice: yes,
+          refPrice: tick.best_bid ?? yes,
           reason: `yes ${fromMicro(yes)} > high ${fromMicro(p.high)}`,
         });
       }
