@@ -116,18 +116,46 @@ describe('ingestor', () => {
   it('guarantee 6: garbage frames are dead-lettered and streaming goes on', async () => {
     feed = await startScriptedFeed(MARKETS);
     const ns = redis.ns;
-    const ing = start(ns);
+    const ing = start(ns, { maxFrameBytes: 64 * 1024 });
     await ing.start();
     await waitSubscribed();
     feed.raw('{not json');
     feed.raw(JSON.stringify({ type: 'price', market_id: MARKETS[0], buy: 'abc', emit_ts_ms: 'x' }));
     feed.raw(JSON.stringify({ type: 'mystery', payload: 1 }));
     feed.raw(JSON.stringify({ type: 'price', market_id: MARKETS[0], buy: '1.7', sell: '-0.7', emit_ts_ms: 5 }));
+    feed.raw(JSON.stringify({ type: 'price', buy: '0.5', sell: '0.5', emit_ts_ms: 6 }));
+    feed.raw(`{"type":"price","market_id":"${MARKETS[0]}","pad":"${'x'.repeat(70_000)}"}`);
     feed.price(MARKETS[1] as string, '0.55', 2_000);
     await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
-    await vi.waitFor(async () => expect(await redis.client().xlen(keys(ns).dead)).toBeGreaterThanOrEqual(3));
-    expect(ing.stats().deadLetters).toBeGreaterThanOrEqual(3);
+    await vi.waitFor(async () => expect(await redis.client().xlen(keys(ns).dead)).toBe(6));
+    expect(ing.stats().deadLetters).toBe(6);
     expect(ing.lifecycle.state).toBe('running');
+  });
+
+  it('keeps each market in emit order within its partition', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const ns = redis.ns;
+    await start(ns).start();
+    await waitSubscribed();
+    for (let i = 0; i < 200; i++) feed.price(MARKETS[i % MARKETS.length] as string, '0.45', 50_000 + i);
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(200), { timeout: 10_000 });
+    const byMarket = new Map<string, number[]>();
+    for (const t of await ticksOf(ns)) byMarket.set(t.market_id, [...(byMarket.get(t.market_id) ?? []), t.emit_ts_ms]);
+    for (const seq of byMarket.values()) expect(seq).toEqual([...seq].sort((a, b) => a - b));
+  });
+
+  it('120 markets are spread over 3 connections of at most 50', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => marketId(1000 + i));
+    feed = await startScriptedFeed(many);
+    const ns = redis.ns;
+    const ing = start(ns, { markets: 'auto:120' });
+    await ing.start();
+    await vi.waitFor(() => expect(feed.subscriptions().flat().length).toBe(120), { timeout: 10_000 });
+    const sizes = feed.subscriptions().map((s) => s.length);
+    expect(sizes).toHaveLength(3);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    expect(new Set(feed.subscriptions().flat())).toEqual(new Set(many));
+    expect(ing.stats().connections).toHaveLength(3);
   });
 
   it('close 4001: mints a new token, reconnects, resubscribes, and marks the gap', async () => {
