@@ -2,9 +2,15 @@
 // stop cleanly on SIGINT/SIGTERM.
 
 import { createLogger, installShutdownHandlers, loadConfigOrExit } from '@polybot/shared';
+import type { FaultSettings } from './faults.js';
 import { createSimulator } from './simulator.js';
 
 const config = loadConfigOrExit();
+
+/** Drops keys whose value is undefined (the parsed JSON never has them; the type says it might). */
+function definedOnly<T extends object>(o: T): Partial<FaultSettings> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<FaultSettings>;
+}
 const logger = createLogger({ name: 'simulator', level: config.LOG_LEVEL });
 const apiKeys = (config.SIM_API_KEYS ?? '')
   .split(',')
@@ -20,10 +26,21 @@ const sim = await createSimulator({
   devMode: config.SIM_DEV_MODE,
   apiKeys,
   limits: config.SIM_LIMITS,
+  writesPerSecond: config.SIM_WRITES_PER_SEC,
+  defaultTier: config.SIM_DEFAULT_TIER,
+  strictTokens: config.SIM_STRICT_TOKENS,
+  ...(config.SIM_TIERS !== undefined ? { tiers: config.SIM_TIERS } : {}),
+  ...(config.SIM_FEE_RATES !== undefined ? { feeRates: config.SIM_FEE_RATES } : {}),
+  ...(config.SIM_FAULTS !== undefined ? { faults: definedOnly(config.SIM_FAULTS) } : {}),
   logger,
 }).catch((err: unknown) => {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EADDRINUSE' ? `port ${config.SIM_PORT} is in use (set SIM_PORT)` : String(err);
+  const why =
+    code === 'EADDRINUSE'
+      ? `port ${config.SIM_PORT} is in use (set SIM_PORT)`
+      : err instanceof Error
+        ? err.message
+        : String(err);
   process.stderr.write(`polybot simulator: cannot start: ${why}\n`);
   process.exit(1);
 });

@@ -48,6 +48,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ POLYBOT_MARKETS: '0x12' })).toThrow(/POLYBOT_MARKETS/);
   });
 
+  it('parses JSON variables with their schema and names the variable when they are wrong', () => {
+    const cfg = loadConfig({
+      SIM_FEE_RATES: '{"crypto":"0.07"}',
+      SIM_FAULTS: '{"serverBusyShare":0.25,"ambiguousMode":"hang"}',
+    });
+    expect(cfg.SIM_FEE_RATES).toEqual({ crypto: '0.07' });
+    expect(cfg.SIM_FAULTS).toEqual({ serverBusyShare: 0.25, ambiguousMode: 'hang' });
+    expect(() => loadConfig({ SIM_FAULTS: '{nope' })).toThrow(/SIM_FAULTS.*expected JSON/);
+    expect(() => loadConfig({ SIM_FAULTS: '{"serverBusyShare":3}' })).toThrow(/SIM_FAULTS/);
+    expect(() => loadConfig({ SIM_TIERS: '[{"tier":"pro"}]' })).toThrow(/SIM_TIERS/);
+    expect(() => loadConfig({ SIM_FEE_RATES: '{"crypto":0.07}' })).toThrow(/SIM_FEE_RATES/);
+  });
+
   it('requireConfig explains a missing variable', () => {
     const cfg = loadConfig({});
     expect(() => requireConfig(cfg, 'REDIS_URL')).toThrow(/missing REDIS_URL/);

@@ -30,6 +30,40 @@ const apiKey = z
   .regex(/^ps_(live|test)_[A-Za-z0-9]{8,128}$/, 'expected a PolySimulator key (ps_live_… or ps_test_…)');
 const url = z.url({ protocol: /^(https?|wss?)$/ });
 const redisUrl = z.string().regex(/^(rediss?|redis\+cluster|redis\+sentinel):\/\/.+/, 'expected redis://host:port');
+/** A JSON value in an environment variable, validated by `schema` (a parse error is one readable issue). */
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+const decimalRate = z.string().regex(/^0(?:\.\d{1,6})?$|^1(?:\.0+)?$/, 'expected a rate such as "0.05"');
+const simTier = z.strictObject({
+  tier: z.string().min(1).max(32),
+  requests_per_second: z.number().int().positive(),
+  requests_per_minute: z.number().int().positive(),
+  max_ws_connections: z.number().int().min(0),
+  max_batch_size: z.number().int().min(1),
+  starting_balance: decimal,
+});
+const share = z.number().min(0).max(1);
+const simFaults = z.strictObject({
+  latencyMs: z.number().int().min(0).optional(),
+  serverBusyShare: share.optional(),
+  ambiguousShare: share.optional(),
+  ambiguousMode: z.enum(['persistence_unknown', 'hang', 'reset']).optional(),
+  hangMs: z.number().int().min(0).optional(),
+  storm429: z.boolean().optional(),
+  stallFeeds: z.boolean().optional(),
+  malformedShare: share.optional(),
+  tokenTtlMs: z.number().int().min(0).optional(),
+});
 
 export const ENV_SPECS = [
   // General
@@ -199,6 +233,39 @@ export const ENV_SPECS = [
     name: 'SIM_LIMITS',
     doc: 'Enforce tier rate limits and the per-account write lock.',
     default: 'true',
+    schema: bool,
+  },
+  {
+    name: 'SIM_WRITES_PER_SEC',
+    doc: 'Simulator: order writes per second per account under the write lock.',
+    default: '4',
+    schema: posInt,
+  },
+  {
+    name: 'SIM_DEFAULT_TIER',
+    doc: 'Simulator: tier of keys not listed in SIM_API_KEYS (a tier of the table).',
+    default: 'pro',
+    schema: z.string().min(1).max(32),
+  },
+  {
+    name: 'SIM_TIERS',
+    doc: 'Simulator: tier table as JSON [{tier,requests_per_second,requests_per_minute,max_ws_connections,max_batch_size,starting_balance}]. Unset: the documented table.',
+    schema: json(z.array(simTier).min(1)),
+  },
+  {
+    name: 'SIM_FEE_RATES',
+    doc: 'Simulator: taker fee rate per category as JSON, e.g. {"crypto":"0.07"}. Unset: the documented rates.',
+    schema: json(z.record(z.string().min(1).max(32), decimalRate)),
+  },
+  {
+    name: 'SIM_FAULTS',
+    doc: 'Simulator: fault defaults as JSON, e.g. {"serverBusyShare":0.1,"latencyMs":20} (dev mode also has /_sim/faults).',
+    schema: json(simFaults),
+  },
+  {
+    name: 'SIM_STRICT_TOKENS',
+    doc: 'Simulator: WS tokens work once only (the older documented behaviour).',
+    default: 'false',
     schema: bool,
   },
   // CLI and dashboard
