@@ -62,9 +62,9 @@ function tick(yes: number, bid: number, ask: number, emitOffset: number, delay =
 // Equity after each tick: 10000, 9999.74, 9999.64, 9999.09, 9998.69, 10007.09, 10006.84, 10007.34, 10005.84,
 // 10001.84:
 // max drawdown 10007.34 − 10001.84 = 5.50 (5.50 / 10007.34 = 0.0005).
-// Gross exposure (as the risk gate counts it): 3.50 from +1005, 6.60 from +3005, 0 from +7005 (the gate's
-// sell rule takes the sale's notional off, capped at cost); time-weighted over +5…+11500:
-// (3.50 × 2000 + 6.60 × 4000) / 11495 = 2.905611.
+// Gross exposure (as the risk gate counts it): 3.50 from +1005, 6.60 from +3005, 3.30 from +7005 (a sale
+// takes its average-cost share off: 6.60 / 20 × 10); time-weighted over +5…+11500:
+// (3.50 × 2000 + 6.60 × 4000 + 3.30 × 4495) / 11495 = 4.196041 (rounded down).
 const WORKED_LINES = [
   tick(500_000, 490_000, 510_000, 0),
   tick(340_000, 330_000, 350_000, 1000),
@@ -167,7 +167,7 @@ describe('polybot backtest', () => {
       max_drawdown: '5.500000',
       max_drawdown_pct: '0.0005',
       peak_exposure: '6.600000',
-      avg_exposure: '2.905611',
+      avg_exposure: '4.196041',
     });
     expect(r.markets).toEqual([
       expect.objectContaining({

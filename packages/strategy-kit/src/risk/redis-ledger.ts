@@ -109,7 +109,7 @@ else
   redis.call('HINCRBY', KEYS[6], r[2], int(-filled))
   local cost = tonumber(redis.call('HGET', KEYS[5], pk) or '0')
   local reduce = cost
-  if held > 0 and fn < cost then reduce = fn end
+  if held > 0 then reduce = math.floor(cost / (held + filled) * filled + 0.5) end
   redis.call('HINCRBY', KEYS[5], pk, int(-reduce))
   redis.call('INCRBY', KEYS[7], int(-reduce))
 end

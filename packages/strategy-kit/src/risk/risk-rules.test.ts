@@ -120,18 +120,19 @@ describe('commitRisk and releaseRisk', () => {
       reason: 'no_position',
     });
     expect(commitRisk(s, sell.intentId, 3_000_000, 600_000)).toEqual({ applied: true });
-    // Cost falls by the sale notional (1.80) but not below zero; the rest sits on the remaining share.
-    expect(s.cost.get(`${M}|Yes`)).toBe(0);
-    expect(s.gross).toBe(0);
+    // The 3 sold shares take their average-cost share off (1.24 / 4 × 3 = 0.93), whatever the sale price:
+    // the remaining share keeps its 0.31 of cost, so exposure never drops to 0 while shares are held.
+    expect(s.cost.get(`${M}|Yes`)).toBe(310_000);
+    expect(s.gross).toBe(310_000);
     expect(positionViewOf(s, M).Yes).toEqual({ held: 1_000_000, pendingBuy: 0, pendingSell: 0 });
 
     const rejected = req();
     evaluateRisk(rejected, s, l, 10_000);
-    expect(s.gross).toBe(1_500_000);
+    expect(s.gross).toBe(1_810_000);
     expect(releaseRisk(s, rejected.intentId)).toEqual({ applied: true });
     expect(releaseRisk(s, rejected.intentId)).toEqual({ applied: false, status: 'released' });
     expect(commitRisk(s, rejected.intentId, 1, 1)).toEqual({ applied: false, status: 'released' });
-    expect(s.gross).toBe(0);
+    expect(s.gross).toBe(310_000);
     expect(s.marketPosition.get(M)).toBe(1_000_000);
     expect(releaseRisk(s, 'nope')).toEqual({ applied: false, status: 'unknown' });
   });

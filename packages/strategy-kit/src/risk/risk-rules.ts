@@ -207,8 +207,11 @@ export function commitRisk(state: RiskState, intentId: string, filledQty: Micro,
     add(state.pendingSell, pk, -r.quantity);
     add(state.held, pk, -filled);
     add(state.marketPosition, r.marketId, -filled);
+    // The sold shares take their average-cost share of the basis (the same double arithmetic as the Lua
+    // script, so both give the same micro-units); selling everything clears it.
     const cost = get(state.cost, pk);
-    const reduce = get(state.held, pk) <= 0 ? cost : Math.min(cost, filledNotional);
+    const heldAfter = get(state.held, pk);
+    const reduce = heldAfter <= 0 ? cost : Math.floor((cost / (heldAfter + filled)) * filled + 0.5);
     add(state.cost, pk, -reduce);
     state.gross -= reduce;
   }
