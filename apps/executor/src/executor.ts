@@ -40,6 +40,9 @@ import { applyFill } from './projection/positions.js';
 import { findOrderByClientId, type ReconcileResult } from './reconcile/find-order.js';
 import type { ExecutorVenue, PlaceOrderBody, VenueOrder, VenueResult } from './venue/venue-port.js';
 
+/** How long a graceful close waits for in-flight orders before it closes anyway. */
+const CLOSE_DRAIN_MS = 10_000;
+
 export interface ExecutorOptions {
   /** Jobs processed at once by this executor (EXECUTOR_CONCURRENCY). */
   concurrency: number;
@@ -667,7 +670,23 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     close() {
       return lifecycle.close(async () => {
         await stopTimers();
-        await worker?.close();
+        // Finish in-flight orders, but not forever: a job still running at the deadline is left to BullMQ's
+        // stall recovery, and its next attempt looks the order up at the venue before placing anything.
+        const w = worker;
+        if (w) {
+          let timer: NodeJS.Timeout | undefined;
+          const drained = await Promise.race([
+            w.close().then(() => true),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(false), CLOSE_DRAIN_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+          if (!drained) {
+            log.warn({ waitedMs: CLOSE_DRAIN_MS }, 'in-flight orders did not finish in time: closing anyway');
+            await w.close(true);
+          }
+        }
         await queue?.close();
       });
     },
