@@ -5,6 +5,7 @@ export * from './config/load-config.js';
 export * from './config/schema.js';
 export * from './contracts/contract.js';
 export * from './contracts/dead-letter.js';
+export * from './contracts/fast-decode.js';
 export * from './contracts/feed-event.js';
 export * as fields from './contracts/fields.js';
 export * from './contracts/intent.js';

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { decodeTickStreamEntry, type Gap, type Tick } from '@polybot/shared';
+import { decodeTickStreamEntryFast, type Gap, type Tick } from '@polybot/shared';
 import {
   RecordingError,
   type RecordingHeader,
@@ -94,7 +94,7 @@ export async function openRecording(path: string): Promise<OpenRecording> {
         if (typeof v !== 'string') throw new RecordingError(file, lineNo, 'field values must be strings');
       }
       const fields = obj as Record<string, string>;
-      const d = decodeTickStreamEntry(fields);
+      const d = decodeTickStreamEntryFast(fields);
       if (!d.ok) throw new RecordingError(file, lineNo, d.error.message);
       count++;
       yield { line: lineNo, fields, value: d.value };

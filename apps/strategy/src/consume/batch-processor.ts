@@ -6,6 +6,7 @@
 
 import {
   type Clock,
+  decodeTickStreamEntryFast,
   type Gap,
   type Intent,
   intentId,
@@ -37,7 +38,6 @@ import type { WorkerMetrics } from '../ops/metrics.js';
 import type { Lease } from '../ownership/lease-manager.js';
 import { CHECKPOINT_ACK } from '../ownership/lease-scripts.js';
 import type { RiskGate } from '../risk/risk-gate.js';
-import { decodeEntry } from './fast-decode.js';
 
 /** A market's checkpoint: its runner slot, the last entry id applied to it and the last tick key. */
 export interface SlotRecord {
@@ -132,7 +132,7 @@ export class BatchProcessor {
     }
     const decoded: Decoded[] = [];
     for (const e of entries) {
-      const r = decodeEntry(e.fields);
+      const r = decodeTickStreamEntryFast(e.fields);
       if (r.ok) decoded.push({ id: e.id, entry: r.value });
       else {
         await this.#dead(streamKey, e.id, 'TickStreamEntry', r.error.message, e);

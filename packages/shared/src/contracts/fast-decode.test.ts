@@ -1,6 +1,8 @@
-import { decodeTickStreamEntry, TickContract, tickKey, type WireFields } from '@polybot/shared';
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, fastDecodeTick } from './fast-decode.js';
+import type { WireFields } from './contract.js';
+import { decodeTickStreamEntryFast as decodeEntry, fastDecodeTick } from './fast-decode.js';
+import { TickContract, tickKey } from './tick.js';
+import { decodeTickStreamEntry } from './tick-stream.js';
 
 const M = `0x${'ab'.repeat(32)}`;
 const base = {
