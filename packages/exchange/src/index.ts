@@ -33,3 +33,4 @@ export {
 export { hash32, Rng } from './rng.js';
 export { generateMarket, generateMarkets, type MarketSpec } from './universe.js';
 export { div, mul, type Side, type StopReason, type WalkRequest, type WalkResult, walkBook } from './walk.js';
+export { MAX_ORDER_PRICE, MIN_ORDER_PRICE, worstPrice } from './worst-price.js';

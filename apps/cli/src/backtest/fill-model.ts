@@ -2,29 +2,12 @@
 // worst price the executor would send with it. Nothing here looks past the tick it is given.
 
 import { type Book, buildBook, complementBook, type Level } from '@polybot/exchange';
-import { MICRO, type Micro, mulMicro, roundTo, type Tick } from '@polybot/shared';
+
+export { worstPrice } from '@polybot/exchange';
+
+import { MICRO, type Micro, type Tick } from '@polybot/shared';
 import type { Outcome, Side } from '@polybot/strategy-kit';
 import type { FillModel } from './options.js';
-
-/** The venue accepts prices in [0.01, 0.99]. */
-const MIN_PRICE: Micro = 10_000;
-const MAX_PRICE: Micro = 990_000;
-
-/**
- * The executor's worst price for a market order (apps/executor order-body.ts `worstPrice`, same rule):
- * ref × (1 ± bps/10⁴), rounded away from the ref onto the tick, clamped into [0.01, 0.99] on the grid.
- * Kept in step by hand until it moves to a package both can import.
- */
-export function worstPrice(side: Side, refPrice: Micro, slippageBps: number, tick: Micro): Micro {
-  const lo = roundTo(MIN_PRICE, tick, 'ceil');
-  const hi = roundTo(MAX_PRICE, tick, 'floor');
-  const raw =
-    side === 'BUY'
-      ? mulMicro(refPrice, (10_000 + slippageBps) * 100, 'ceil')
-      : mulMicro(refPrice, (10_000 - slippageBps) * 100, 'floor');
-  const onTick = roundTo(raw, tick, side === 'BUY' ? 'ceil' : 'floor');
-  return Math.min(hi, Math.max(lo, onTick));
-}
 
 /** Shifts best-first levels so the first sits at `touch`, dropping levels pushed out of (0, 1). */
 function anchor(levels: Level[], touch: Micro | undefined): Level[] {
