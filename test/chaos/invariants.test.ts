@@ -1,6 +1,23 @@
 import type { Intent, OrderEvent } from '@polybot/shared';
 import { describe, expect, it } from 'vitest';
-import { checkLedger, checkPerMarketOrder, checkTerminalOnce, checkUniqueIntents, renderChecks } from './invariants.js';
+import {
+  checkDeadLettered,
+  checkExits,
+  checkExposureCap,
+  checkGroupsDrained,
+  checkLedger,
+  checkLedgerMatchesLog,
+  checkPerMarketOrder,
+  checkPositionCap,
+  checkProjectedCash,
+  checkProjection,
+  checkQueueEmpty,
+  checkSecrets,
+  checkTerminalOnce,
+  checkUniqueIntents,
+  renderChecks,
+  type VenueOrder,
+} from './invariants.js';
 
 const M1 = `0x${'1'.repeat(64)}`;
 const M2 = `0x${'2'.repeat(64)}`;
@@ -54,5 +71,95 @@ describe('invariant checks', () => {
       ok: false,
       examples: ['a'],
     });
+  });
+
+  const order = (key: string, side: 'BUY' | 'SELL', qty: number, notional: number, t: number): VenueOrder => ({
+    key,
+    marketId: M1,
+    side,
+    outcome: 'Yes',
+    status: 'FILLED',
+    quantity: qty,
+    notional,
+    createdMs: t,
+  });
+
+  it('ledger vs log (G2, G3): a filled order whose intent was rejected, and an acked fill with no order', () => {
+    const acked = { intent_id: 'a', event: 'acked', status: 'FILLED' } as OrderEvent;
+    expect(checkLedgerMatchesLog([order('a', 'BUY', 5, 1, 1)], [acked]).every((c) => c.ok)).toBe(true);
+    const [untold, phantom] = checkLedgerMatchesLog(
+      [order('a', 'BUY', 5, 1, 1)],
+      [ev('a', 'rejected'), { intent_id: 'b', event: 'acked', status: 'FILLED' } as OrderEvent],
+    );
+    expect(untold).toMatchObject({ ok: false, examples: ['a (rejected)'] });
+    expect(phantom).toMatchObject({ ok: false, examples: ['b'] });
+  });
+
+  it('groups drained (G1): pending entries and an undelivered tail both fail', () => {
+    const base = { stream: 's', group: 'g', pending: 0, lastDeliveredId: '10-1', lastGeneratedId: '10-1' };
+    expect(checkGroupsDrained([base]).every((c) => c.ok)).toBe(true);
+    const [pending, behind] = checkGroupsDrained([
+      { ...base, pending: 2 },
+      { ...base, lastDeliveredId: '9-5' },
+    ]);
+    expect(pending?.ok).toBe(false);
+    expect(behind?.examples).toEqual(['s at 9-5 < 10-1']);
+  });
+
+  it('queue empty (G3)', () => {
+    const q = { wait: 0, active: 0, delayed: 0, prioritized: 0, paused: 0 };
+    expect(checkQueueEmpty(q).ok).toBe(true);
+    expect(checkQueueEmpty({ ...q, delayed: 1 })).toMatchObject({ ok: false, examples: ['delayed=1'] });
+  });
+
+  it('exits (G6): a crash or an unclean stop fails, the driver’s kills do not', () => {
+    const kill = { name: 'strategy-1', code: null, signal: 'SIGKILL', cause: 'driver-kill' as const, tail: [] };
+    const stop = { name: 'executor-1', code: 0, signal: null, cause: 'stop' as const, tail: [] };
+    expect(checkExits([kill, stop]).every((c) => c.ok)).toBe(true);
+    const [crash, unclean] = checkExits([
+      { ...kill, cause: 'unexpected', code: 1, signal: null, tail: ['boom'] },
+      { ...stop, code: 1 },
+    ]);
+    expect(crash?.ok).toBe(false);
+    expect(crash?.examples[0]).toMatch(/strategy-1 code=1.*boom/);
+    expect(unclean?.ok).toBe(false);
+  });
+
+  it('secrets (G7): finds a key or a token pattern and names the place, not the secret', () => {
+    const key = `ps_test_${'a'.repeat(64)}`;
+    const hay = [
+      { where: 'executor-1', text: '{"msg":"ok"}' },
+      { where: 'k1', text: `x-api-key=${key}` },
+      { where: 'k2', text: 'token eyJhbGciOiJIUzI1.eyJzdWIiOiIxIiwiZXhw.c2lnbmF0dXJlc2lnbmF0dXJl' },
+    ];
+    const r = checkSecrets('no secret', hay, [key, /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{20,}/]);
+    expect(r.ok).toBe(false);
+    expect(r.examples.map((e) => e.split(' ')[0])).toEqual(['k1', 'k2']);
+    expect(r.examples.join(' ')).not.toContain(key);
+    expect(checkSecrets('no secret', hay.slice(0, 1), [key]).ok).toBe(true);
+  });
+
+  it('caps (G5): position and exposure rebuilt from the ledger in time order', () => {
+    const ledger = [order('a', 'BUY', 5e6, 2e6, 1), order('b', 'BUY', 5e6, 3e6, 2), order('c', 'SELL', 5e6, 3e6, 3)];
+    expect(checkPositionCap(ledger, 10e6).ok).toBe(true);
+    expect(checkPositionCap(ledger, 9e6)).toMatchObject({ ok: false });
+    expect(checkExposureCap(ledger, 5e6).ok).toBe(true);
+    expect(checkExposureCap(ledger, 4e6)).toMatchObject({ ok: false });
+    // the sell removes half the cost (2.5), so a later buy of 2 fits a cap of 5
+    expect(checkExposureCap([...ledger, order('d', 'BUY', 5e6, 2e6, 4)], 5e6).ok).toBe(true);
+  });
+
+  it('projection (G8): positions and cash against the venue', () => {
+    const venue = new Map([[`${M1}|Yes`, 5e6]]);
+    expect(checkProjection({ [`qty:${M1}|Yes`]: '5000000', cash: '-2000000' }, venue).ok).toBe(true);
+    expect(checkProjection({ [`qty:${M1}|Yes`]: '10000000' }, venue).ok).toBe(false);
+    expect(checkProjection({}, venue).ok).toBe(false);
+    expect(checkProjectedCash({ cash: '-2004000' }, { startingBalance: 100e6, balance: 98e6 }).ok).toBe(true);
+    expect(checkProjectedCash({ cash: '-2010000' }, { startingBalance: 100e6, balance: 98e6 }).ok).toBe(false);
+  });
+
+  it('dead letters (G6): a garbage entry without its dead letter fails', () => {
+    expect(checkDeadLettered(['s 1-0', 's 2-0'], new Set(['s 1-0', 's 2-0', 'x 9-9'])).ok).toBe(true);
+    expect(checkDeadLettered(['s 1-0', 's 2-0'], new Set(['s 1-0']))).toMatchObject({ ok: false, examples: ['s 2-0'] });
   });
 });

@@ -94,3 +94,225 @@ export function renderChecks(checks: readonly CheckResult[]): string {
     )
     .join('\n');
 }
+
+// ---- Checks of the chaos suite. Each takes plain data, so a unit test can show it fails. ----
+
+/** A venue order as `GET /_sim/ledger` reports it (amounts as the venue's decimal strings, parsed to micro). */
+export interface VenueOrder extends LedgerOrder {
+  marketId: string;
+  side: 'BUY' | 'SELL';
+  outcome: string;
+  status: string;
+  /** Filled quantity for FILLED orders, requested otherwise; micro-units. */
+  quantity: number;
+  /** Fill notional, micro-USD (0 when not filled). */
+  notional: number;
+  /** Fill price, micro-units (absent when not filled). */
+  price?: number;
+  createdMs: number;
+}
+
+/**
+ * Guarantees 2 and 3 together: the order log tells the venue's truth. Every filled venue order's intent
+ * ends acked (not rejected: a "rejected" order that the venue filled is a position nobody accounts for), and
+ * every intent acked as FILLED has its venue order.
+ */
+export function checkLedgerMatchesLog(ledger: readonly VenueOrder[], events: readonly OrderEvent[]): CheckResult[] {
+  const terminal = new Map<string, OrderEvent>();
+  for (const e of events) if (TERMINAL_ORDER_EVENTS.has(e.event)) terminal.set(e.intent_id, e);
+  const placed = new Map(ledger.map((o) => [o.key, o]));
+  const untold = ledger
+    .filter((o) => o.status === 'FILLED' && terminal.get(o.key)?.event !== 'acked')
+    .map((o) => `${o.key} (${terminal.get(o.key)?.event ?? 'no terminal'})`);
+  const phantom = [...terminal.values()]
+    .filter((e) => e.event === 'acked' && e.status === 'FILLED' && !placed.has(e.intent_id))
+    .map((e) => e.intent_id);
+  return [
+    result('every filled venue order is acked in the log', untold, `${untold.length} filled but not acked`),
+    result('every acked fill has its venue order', phantom, `${phantom.length} acked without a venue order`),
+  ];
+}
+
+export interface GroupState {
+  stream: string;
+  group: string;
+  /** Entries delivered to a consumer and not acknowledged. */
+  pending: number;
+  lastDeliveredId: string;
+  /** The stream's last entry id. */
+  lastGeneratedId: string;
+}
+
+/** Guarantee 1: every entry of every tick stream was delivered and acknowledged. */
+export function checkGroupsDrained(groups: readonly GroupState[]): CheckResult[] {
+  const pending = groups.filter((g) => g.pending > 0).map((g) => `${g.stream} pending ${g.pending}`);
+  const behind = groups
+    .filter((g) => compareStreamIds(g.lastDeliveredId, g.lastGeneratedId) < 0)
+    .map((g) => `${g.stream} at ${g.lastDeliveredId} < ${g.lastGeneratedId}`);
+  return [
+    result('no tick entry left pending', pending, `${groups.length} groups, ${pending.length} with pending entries`),
+    result('every tick entry was delivered', behind, `${behind.length} groups behind their stream`),
+  ];
+}
+
+export interface QueueCounts {
+  wait: number;
+  active: number;
+  delayed: number;
+  prioritized: number;
+  paused: number;
+}
+
+/** Guarantee 3 (the queue side): no order job is left behind. */
+export function checkQueueEmpty(q: QueueCounts): CheckResult {
+  const left = Object.entries(q)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k}=${n}`);
+  return result('order queue drained', left, left.length === 0 ? 'no waiting/active/delayed jobs' : left.join(' '));
+}
+
+export interface ProcessExit {
+  name: string;
+  code: number | null;
+  signal: string | null;
+  cause: 'driver-kill' | 'stop' | 'unexpected';
+  tail: readonly string[];
+}
+
+/** Guarantee 6: no process ended except by the driver's SIGKILL or the test's clean SIGTERM stop (exit 0). */
+export function checkExits(exits: readonly ProcessExit[]): CheckResult[] {
+  const crashes = exits
+    .filter((e) => e.cause === 'unexpected')
+    .map((e) => `${e.name} code=${e.code} signal=${e.signal}: ${e.tail.slice(-3).join(' | ').slice(0, 600)}`);
+  const unclean = exits
+    .filter((e) => e.cause === 'stop' && e.code !== 0)
+    .map((e) => `${e.name} code=${e.code} signal=${e.signal}: ${e.tail.slice(-3).join(' | ').slice(0, 600)}`);
+  const kills = exits.filter((e) => e.cause === 'driver-kill').length;
+  return [
+    result('no process exit but the driver’s kills', crashes, `${kills} driver kills, ${crashes.length} other exits`),
+    result('every clean stop exits 0', unclean, `${exits.filter((e) => e.cause === 'stop').length} stops`),
+  ];
+}
+
+export interface Haystack {
+  /** Where the text came from (a process name, a Redis key). */
+  where: string;
+  text: string;
+}
+
+/** Guarantee 7: no secret (the API key, a WS token) in any log line or Redis value. */
+export function checkSecrets(
+  name: string,
+  haystacks: readonly Haystack[],
+  secrets: readonly (string | RegExp)[],
+): CheckResult {
+  const found: string[] = [];
+  for (const h of haystacks) {
+    for (const s of secrets) {
+      const hit = typeof s === 'string' ? s.length > 0 && h.text.includes(s) : s.test(h.text);
+      // Name the place, never the secret itself: the report must not leak what it found.
+      if (hit) found.push(`${h.where} (${typeof s === 'string' ? 'the API key' : String(s)})`);
+    }
+  }
+  return result(name, found, `${haystacks.length} searched, ${found.length} leaks`);
+}
+
+/**
+ * Guarantee 5 from the venue's side: replaying the ledger in time order, no market's position ever exceeded
+ * the per-market cap (shares, micro-units).
+ */
+export function checkPositionCap(ledger: readonly VenueOrder[], maxPosition: number): CheckResult {
+  const pos = new Map<string, number>();
+  const over: string[] = [];
+  let peak = 0;
+  for (const o of [...ledger].sort((a, b) => a.createdMs - b.createdMs)) {
+    if (o.status !== 'FILLED') continue;
+    const k = `${o.marketId}|${o.outcome}`;
+    const q = (pos.get(k) ?? 0) + (o.side === 'BUY' ? o.quantity : -o.quantity);
+    pos.set(k, q);
+    peak = Math.max(peak, q);
+    if (q > maxPosition) over.push(`${k} ${q} > ${maxPosition} after ${o.key}`);
+  }
+  return result(
+    'per-market position cap never exceeded',
+    over,
+    `peak ${peak / 1e6} of cap ${maxPosition / 1e6} shares`,
+  );
+}
+
+/**
+ * Guarantee 5, account-wide: replaying the ledger in time order, the gross exposure (cost basis of all
+ * holdings; a sell removes its average cost share) never exceeded the cap (micro-USD).
+ */
+export function checkExposureCap(ledger: readonly VenueOrder[], maxExposure: number): CheckResult {
+  const qty = new Map<string, number>();
+  const cost = new Map<string, number>();
+  let gross = 0;
+  let peak = 0;
+  const over: string[] = [];
+  for (const o of [...ledger].sort((a, b) => a.createdMs - b.createdMs)) {
+    if (o.status !== 'FILLED') continue;
+    const k = `${o.marketId}|${o.outcome}`;
+    const q = qty.get(k) ?? 0;
+    const c = cost.get(k) ?? 0;
+    if (o.side === 'BUY') {
+      qty.set(k, q + o.quantity);
+      cost.set(k, c + o.notional);
+      gross += o.notional;
+    } else {
+      const reduce = q <= 0 ? 0 : o.quantity >= q ? c : Math.round((c / q) * o.quantity);
+      qty.set(k, q - o.quantity);
+      cost.set(k, c - reduce);
+      gross -= reduce;
+    }
+    peak = Math.max(peak, gross);
+    if (gross > maxExposure) over.push(`${(gross / 1e6).toFixed(2)} USD > ${maxExposure / 1e6} after ${o.key}`);
+  }
+  return result(
+    'account exposure cap never exceeded',
+    over,
+    `peak ${(peak / 1e6).toFixed(2)} of cap ${maxExposure / 1e6} USD`,
+  );
+}
+
+/**
+ * Guarantee 8's cash half: starting balance + the projection's cash delta equals the venue's balance. The
+ * venue reports its balance in cents, so half a cent of rounding is allowed.
+ */
+export function checkProjectedCash(
+  projection: Record<string, string>,
+  venue: { startingBalance: number; balance: number },
+): CheckResult {
+  const projected = venue.startingBalance + Number(projection.cash ?? '0');
+  const diff = Math.abs(projected - venue.balance);
+  const bad =
+    diff > 5_000 ? [`projected ${(projected / 1e6).toFixed(6)} venue ${(venue.balance / 1e6).toFixed(2)}`] : [];
+  return result(
+    'projected cash equals venue balance',
+    bad,
+    `projected ${(projected / 1e6).toFixed(6)}, venue ${(venue.balance / 1e6).toFixed(2)} USD`,
+  );
+}
+
+/** Guarantee 8's live half: the projection `{ns}:positions` equals the venue's positions (micro-units). */
+export function checkProjection(projection: Record<string, string>, venue: ReadonlyMap<string, number>): CheckResult {
+  const projected = new Map<string, number>();
+  for (const [f, v] of Object.entries(projection)) if (f.startsWith('qty:')) projected.set(f.slice(4), Number(v));
+  const diff: string[] = [];
+  for (const k of new Set([...projected.keys(), ...venue.keys()])) {
+    const a = projected.get(k) ?? 0;
+    const b = venue.get(k) ?? 0;
+    if (a !== b) diff.push(`${k} projected ${a / 1e6} venue ${b / 1e6}`);
+  }
+  return result('projection equals venue positions', diff, `${venue.size} venue positions, ${diff.length} differ`);
+}
+
+/** Guarantee 6: every garbage entry written into a tick stream came back as a dead letter (and was skipped). */
+export function checkDeadLettered(injected: readonly string[], deadOrigins: ReadonlySet<string>): CheckResult {
+  const missing = injected.filter((o) => !deadOrigins.has(o));
+  return result(
+    'every garbage entry was dead-lettered',
+    missing,
+    `${injected.length - missing.length}/${injected.length} dead-lettered`,
+  );
+}
