@@ -4,11 +4,15 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backtestCase } from './cases/backtest.js';
+import { memoryCase } from './cases/memory.js';
+import { pipelineCase } from './cases/pipeline.js';
 import { redisFloors } from './cases/redis-floors.js';
+import { simulatorBench } from './cases/simulator.js';
+import { stagesCase } from './cases/stages.js';
 import type { BenchCase } from './context.js';
 import { renderSection, renderTable, runInfo, writeSections } from './report.js';
 
-const CASES: BenchCase[] = [redisFloors, backtestCase];
+const CASES: BenchCase[] = [redisFloors, simulatorBench, pipelineCase, stagesCase, memoryCase, backtestCase];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

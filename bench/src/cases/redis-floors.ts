@@ -25,7 +25,7 @@ export function sampleTickArgs(i: number): string[] {
   return TickContract.toArgs({ ...t, key: tickKey(t) });
 }
 
-async function xaddThroughput(url: string, ns: string, n: number, batch: number): Promise<number> {
+export async function xaddThroughput(url: string, ns: string, n: number, batch: number): Promise<number> {
   const { createRedis } = await import('@polybot/shared');
   const redis = createRedis(url, 'command');
   const key = keys(ns).ticks(0);
@@ -42,7 +42,7 @@ async function xaddThroughput(url: string, ns: string, n: number, batch: number)
   return rate;
 }
 
-async function readAckThroughput(url: string, ns: string, n: number): Promise<number> {
+export async function readAckThroughput(url: string, ns: string, n: number): Promise<number> {
   const { createRedis } = await import('@polybot/shared');
   const redis = createRedis(url, 'command');
   const key = keys(ns).ticks(1);
@@ -70,7 +70,7 @@ async function readAckThroughput(url: string, ns: string, n: number): Promise<nu
   return rate;
 }
 
-async function xaddReadHop(url: string, ns: string, n: number): Promise<number[]> {
+export async function xaddReadHop(url: string, ns: string, n: number): Promise<number[]> {
   const { createRedis } = await import('@polybot/shared');
   const producer = createRedis(url, 'command');
   const consumer = createRedis(url, 'blocking');
@@ -93,20 +93,21 @@ async function xaddReadHop(url: string, ns: string, n: number): Promise<number[]
   return samples;
 }
 
-async function queueHop(url: string, ns: string, n: number): Promise<number[]> {
+export async function queueHop(url: string, ns: string, n: number): Promise<number[]> {
   const { createRedis } = await import('@polybot/shared');
   const k = keys(ns);
   const connection = createRedis(url, 'bullmq');
   const queue = new Queue(`${k.ordersQueue}-floor`, { connection, prefix: k.bullPrefix });
   const samples: number[] = [];
   let resolveJob: (() => void) | undefined;
+  const workerConnection = createRedis(url, 'bullmq');
   const worker = new Worker(
     `${k.ordersQueue}-floor`,
     async (job) => {
       samples.push(now() - (job.data as { t: number }).t);
       resolveJob?.();
     },
-    { connection: createRedis(url, 'bullmq'), prefix: k.bullPrefix, concurrency: 1 },
+    { connection: workerConnection, prefix: k.bullPrefix, concurrency: 1 },
   );
   await worker.waitUntilReady();
   for (let i = 0; i < n; i++) {
@@ -117,6 +118,7 @@ async function queueHop(url: string, ns: string, n: number): Promise<number[]> {
   await worker.close();
   await queue.close();
   connection.disconnect();
+  workerConnection.disconnect();
   return samples;
 }
 

@@ -6,6 +6,7 @@ export * from './registry.js';
 export * from './risk/redis-ledger.js';
 export * from './risk/risk-rules.js';
 export * from './runtime/market-runner.js';
+export * from './strategies/every-nth.js';
 export * from './strategies/threshold.js';
 export * from './strategies/zscore.js';
 export * from './strategy.js';

@@ -14,7 +14,7 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('strategy registry', () => {
   it('knows the built-in strategies', () => {
-    expect(STRATEGY_NAMES).toEqual(['threshold', 'zscore']);
+    expect(STRATEGY_NAMES).toEqual(['threshold', 'zscore', 'every-nth']);
     expect(getStrategy('zscore').name).toBe('zscore');
     expect(loadStrategy('threshold', '{}').params).toMatchObject({ low: 350_000 });
   });
@@ -22,7 +22,7 @@ describe('strategy registry', () => {
   it('names STRATEGY and the known names for an unknown strategy', () => {
     const err = configError(() => getStrategy('moon'));
     expect(err.variable).toBe('STRATEGY');
-    expect(err.message).toBe('unknown strategy "moon" (known: threshold, zscore)');
+    expect(err.message).toBe('unknown strategy "moon" (known: threshold, zscore, every-nth)');
   });
 
   it.each([

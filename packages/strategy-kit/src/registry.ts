@@ -2,6 +2,7 @@
 // name the variable and the field.
 
 import { ConfigError } from '@polybot/shared';
+import { everyNth } from './strategies/every-nth.js';
 import { threshold } from './strategies/threshold.js';
 import { zscore } from './strategies/zscore.js';
 import type { AnyStrategy } from './strategy.js';
@@ -9,6 +10,7 @@ import type { AnyStrategy } from './strategy.js';
 const BUILT_IN: ReadonlyMap<string, AnyStrategy> = new Map<string, AnyStrategy>([
   [threshold.name, threshold],
   [zscore.name, zscore],
+  [everyNth.name, everyNth],
 ]);
 
 export const STRATEGY_NAMES: readonly string[] = [...BUILT_IN.keys()];

@@ -158,7 +158,7 @@ export const ENV_SPECS = [
   // Strategy
   {
     name: 'STRATEGY',
-    doc: 'Strategy to run (threshold, zscore).',
+    doc: 'Strategy to run: threshold, zscore, or every-nth (the benchmark strategy).',
     default: 'threshold',
     schema: z.string().min(1).max(64),
   },

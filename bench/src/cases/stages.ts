@@ -1,0 +1,353 @@
+// Throughput of each stage at saturation, each next to its raw floor measured in the same run:
+// - ingest: the ingestor process fed by the simulator far above what it can take → ticks/s written to the
+//   streams, next to the simulator's frames/s and a bare pipelined XADD;
+// - strategy: K worker processes (1, 2, 4) draining a pre-filled backlog → entries/s, next to a bare
+//   XREADGROUP + XACK loop (the scaling curve; the machine has 2 cores);
+// - executor: one executor process draining a pre-filled BullMQ queue → orders/s, next to a bare BullMQ
+//   worker and a bare undici POST loop against the same simulator.
+
+import { randomBytes } from 'node:crypto';
+import { createRedis, keys, OrderJobContract } from '@polybot/shared';
+import { freePort, startRedis } from '@polybot/shared/testing';
+import { DEFAULT_JOB_OPTIONS, ORDER_JOB_NAME } from '@polybot/strategy';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Pool } from 'undici';
+import { type BenchCase, type BenchContext, now } from '../context.js';
+import { registered } from '../lib/every-nth.js';
+import { appMain, type Proc, procMain, request, sleep, spawnNode, waitReady } from '../lib/procs.js';
+import { type SimHandle, startSim } from '../lib/stack.js';
+import type { Table } from '../report.js';
+import { fmtRate } from '../stats.js';
+import { readAckThroughput, xaddThroughput } from './redis-floors.js';
+
+const P = 8;
+
+function baseEnv(redisUrl: string, ns: string, sim?: SimHandle): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    POLYBOT_NS: ns,
+    POLYBOT_PARTITIONS: String(P),
+    LOG_LEVEL: 'warn',
+    STRATEGY: 'every-nth',
+    STRATEGY_PARAMS: JSON.stringify({ n: 10, size: '5' }),
+    RISK_COOLDOWN_MS: '0',
+    RISK_STALE_MS: '3600000',
+    RISK_MAX_POSITION: '1000000',
+    RISK_MAX_EXPOSURE: '1000000000',
+    RISK_ORDERS_PER_MIN: '100000000',
+    EXECUTOR_WRITES_PER_SEC: '1000000',
+    EXECUTOR_CONCURRENCY: '32',
+    VENUE_CONNECTIONS: '32',
+    STREAM_MAXLEN: '50000000',
+    LEASE_TTL_MS: '3000',
+    ...(sim
+      ? { POLYSIM_BASE_URL: sim.baseUrl, POLYSIM_API_KEY: sim.apiKey, POLYBOT_MARKETS: sim.markets.join(',') }
+      : {}),
+  };
+}
+
+async function startApp(name: string, entry: string, env: Record<string, string>): Promise<Proc> {
+  const port = await freePort();
+  const p = spawnNode(name, entry, { env: { ...env, METRICS_PORT: String(port) } });
+  await waitReady(p, `http://127.0.0.1:${port}/readyz`);
+  return p;
+}
+
+const strategyEntry = () => (registered() ? appMain('strategy') : procMain('strategy'));
+
+/** Rate between the moments `read()` crosses 10% and 90% of `total` (start-up and tail excluded). */
+async function rateBetween(read: () => Promise<number>, total: number, maxMs: number): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let a: { n: number; t: number } | undefined;
+  while (Date.now() < deadline) {
+    const n = await read();
+    const t = now();
+    if (!a && n >= total * 0.1) a = { n, t };
+    if (a && n >= total * 0.9) return ((n - a.n) * 1000) / Math.max(1, t - a.t);
+    await sleep(20);
+  }
+  return Number.NaN;
+}
+
+async function streamsRead(redis: Redis, ns: string): Promise<number> {
+  const k = keys(ns);
+  let n = 0;
+  for (let p = 0; p < P; p++) {
+    try {
+      const groups = (await redis.xinfo('GROUPS', k.ticks(p))) as unknown[][];
+      for (const g of groups) {
+        const i = g.indexOf('entries-read');
+        const l = g.indexOf('pending');
+        if (i >= 0) n += Number(g[i + 1] ?? 0) - Number(l >= 0 ? g[l + 1] : 0);
+      }
+    } catch {
+      // stream not created yet
+    }
+  }
+  return n;
+}
+
+async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext): Promise<string[][]> {
+  ctx.progress(`ingest: simulator offered ≈200k ticks/s, ingestor alone, ${windowMs / 1000} s window`);
+  const sim = await startSim(200_000);
+  const ns = `bst${randomBytes(3).toString('hex')}`;
+  const redis = createRedis(redisUrl, 'command');
+  try {
+    const ing = await startApp('ingestor', appMain('ingestor'), baseEnv(redisUrl, ns, sim));
+    try {
+      const len = async () => {
+        let n = 0;
+        for (let p = 0; p < P; p++) n += await redis.xlen(keys(ns).ticks(p));
+        return n;
+      };
+      await sleep(ctx.smoke ? 300 : 2000);
+      const s0 = await sim.stats();
+      const n0 = await len();
+      const t0 = now();
+      await sleep(windowMs);
+      const n1 = await len();
+      const t1 = now();
+      const s1 = await sim.stats();
+      const ingested = ((n1 - n0) * 1000) / (t1 - t0);
+      const frames = ((s1.framesSent - s0.framesSent) * 1000) / (s1.t - s0.t);
+      await ing.stop();
+      const xadd = await xaddThroughput(redisUrl, `${ns}f`, 100_000, 256);
+      return [
+        [
+          'ingest: ticks written to the streams (1 ingestor)',
+          fmtRate(ingested),
+          '≥ 100 k/s',
+          ingested >= 100_000 ? 'met' : 'MISSED',
+        ],
+        ['  floor: simulator frames pushed to that socket', fmtRate(frames), '–', '–'],
+        ['  floor: bare pipelined XADD (batches of 256, one connection)', fmtRate(xadd), '–', '–'],
+      ];
+    } finally {
+      await ing.stop();
+    }
+  } finally {
+    redis.disconnect();
+    await sim.close();
+  }
+}
+
+async function strategyStage(
+  redisUrl: string,
+  workers: number,
+  count: number,
+  ctx: BenchContext,
+): Promise<{ rate: number; fill: number }> {
+  ctx.progress(`strategy: ${workers} worker(s) draining ${count} pre-filled ticks (1 in 10 decides → gate → queue)`);
+  const ns = `bst${randomBytes(3).toString('hex')}`;
+  const env = baseEnv(redisUrl, ns);
+  const procs: Proc[] = [];
+  const redis = createRedis(redisUrl, 'command');
+  try {
+    // Pre-fill first, so the generator never bounds the measured rate; its own rate is reported.
+    const markets = Array.from({ length: 64 }, (_, i) => `0x${(i + 1).toString(16).padStart(64, '0')}`);
+    const filler = spawnNode('filler', procMain('filler'), {
+      ipc: true,
+      env: { BENCH_FILL: JSON.stringify({ redisUrl, ns, partitions: P, markets, count }) },
+    });
+    await request(filler, undefined, 'ready');
+    const f = await request<{ type: 'filled'; count: number; ms: number }>(filler, { type: 'fill' }, 'filled', 120_000);
+    await filler.stop();
+    // All workers start together; the partitions are shared out by the lease manager as they join.
+    const starting = Array.from({ length: workers }, (_, i) => startApp(`strategy-${i + 1}`, strategyEntry(), env));
+    const rate = await rateBetween(() => streamsRead(redis, ns), count, 120_000);
+    procs.push(...(await Promise.all(starting)));
+    return { rate, fill: (f.count * 1000) / f.ms };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    redis.disconnect();
+  }
+}
+
+function orderJob(ns: string, i: number, market: string) {
+  const id = `${ns}.bench.job${i}.0`;
+  return {
+    id,
+    data: OrderJobContract.encode({
+      intent_id: id,
+      ns,
+      strategy: 'every-nth',
+      market_id: market,
+      side: 'BUY',
+      outcome: 'Yes',
+      quantity: 5_000_000,
+      ref_price: 500_000,
+      tick_key: `job${i}`,
+      tick_id: `${i}-0`,
+      partition: 0,
+      decision_index: 0,
+      t_emit: Date.now(),
+      t_recv: now(),
+      t_decide: now(),
+      t_enqueue: now(),
+    }),
+  };
+}
+
+async function executorStage(redisUrl: string, count: number, ctx: BenchContext): Promise<string[][]> {
+  ctx.progress(`executor: draining ${count} queued orders (concurrency 32) against the simulator, limits off`);
+  const sim = await startSim(10);
+  const ns = `bst${randomBytes(3).toString('hex')}`;
+  const k = keys(ns);
+  const conn = createRedis(redisUrl, 'bullmq');
+  const queue = new Queue(k.ordersQueue, { connection: conn, prefix: k.bullPrefix });
+  try {
+    const jobs = Array.from({ length: count }, (_, i) =>
+      orderJob(ns, i, sim.markets[i % sim.markets.length] as string),
+    );
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await queue.addBulk(
+        jobs
+          .slice(i, i + 1000)
+          .map((j) => ({ name: ORDER_JOB_NAME, data: j.data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: j.id } })),
+      );
+    }
+    const exe = await startApp('executor', appMain('executor'), baseEnv(redisUrl, ns, sim));
+    let rate: number;
+    try {
+      rate = await rateBetween(
+        async () => {
+          const c = await queue.getJobCounts('completed', 'failed');
+          return (c.completed ?? 0) + (c.failed ?? 0);
+        },
+        count,
+        180_000,
+      );
+    } finally {
+      await exe.stop();
+    }
+
+    // Floor 1: a bare BullMQ worker (no-op processor, same concurrency) on a fresh queue.
+    const fq = new Queue(`${k.ordersQueue}-floor`, { connection: conn, prefix: k.bullPrefix });
+    for (let i = 0; i < count; i += 1000) {
+      await fq.addBulk(
+        Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+          name: 'floor',
+          data: jobs[i + j]?.data ?? {},
+          opts: { removeOnComplete: true },
+        })),
+      );
+    }
+    let done = 0;
+    const wconn = createRedis(redisUrl, 'bullmq');
+    const worker = new Worker(
+      `${k.ordersQueue}-floor`,
+      async () => {
+        done++;
+      },
+      { connection: wconn, prefix: k.bullPrefix, concurrency: 32 },
+    );
+    const bull = await rateBetween(async () => done, count, 120_000);
+    await worker.close();
+    wconn.disconnect();
+    await fq.close();
+
+    // Floor 2: bare undici POST /v1/orders, 32 in flight, same simulator.
+    const pool = new Pool(sim.baseUrl, { connections: 32, pipelining: 1 });
+    let posted = 0;
+    let seq = 0;
+    const t0 = now();
+    const until = t0 + (count > 2000 ? 5000 : 500);
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (now() < until) {
+          const id = `floor-${ns}-${seq++}`;
+          const res = await pool.request({
+            path: '/v1/orders',
+            method: 'POST',
+            headers: { 'x-api-key': sim.apiKey, 'content-type': 'application/json', 'idempotency-key': id },
+            body: JSON.stringify({
+              market_id: sim.markets[seq % sim.markets.length],
+              side: 'BUY',
+              outcome: 'Yes',
+              order_type: 'market',
+              quantity: '5',
+              price: '0.99',
+              client_order_id: id,
+            }),
+          });
+          await res.body.text();
+          posted++;
+        }
+      }),
+    );
+    const undici = (posted * 1000) / (now() - t0);
+    await pool.close();
+    return [
+      ['executor: orders/s (1 executor, concurrency 32, POST + order log)', fmtRate(rate), '–', '–'],
+      ['  floor: bare BullMQ worker, no-op, concurrency 32', fmtRate(bull), '–', '–'],
+      ['  floor: bare undici POST /v1/orders, 32 in flight, same simulator', fmtRate(undici), '–', '–'],
+    ];
+  } finally {
+    await queue.close();
+    conn.disconnect();
+    await sim.close();
+  }
+}
+
+export const stagesCase: BenchCase = {
+  name: 'stages',
+  description: 'throughput of each stage at saturation (ingest, strategy ×1/2/4, executor) next to raw floors',
+  async run(ctx: BenchContext) {
+    const redis = await startRedis({ own: true });
+    try {
+      const rows: string[][] = [];
+      rows.push(...(await ingestStage(redis.url, ctx.smoke ? 1000 : 8000, ctx)));
+
+      const count = ctx.smoke ? 5_000 : 200_000;
+      const curve: string[][] = [];
+      let one = Number.NaN;
+      for (const w of ctx.smoke ? [1] : [1, 2, 4]) {
+        const r = await strategyStage(redis.url, w, count, ctx);
+        if (w === 1) one = r.rate;
+        curve.push([
+          String(w),
+          fmtRate(r.rate),
+          fmtRate(r.rate / w),
+          Number.isFinite(one) ? `${(r.rate / one).toFixed(2)}×` : '–',
+          fmtRate(r.fill),
+        ]);
+        if (w <= 2)
+          rows.push([
+            `strategy: entries/s with ${w} worker${w > 1 ? 's' : ''} (1 in 10 → gate → queue)`,
+            fmtRate(r.rate),
+            w === 1 ? '≥ 100 k/s per worker' : '–',
+            w === 1 ? (r.rate >= 100_000 ? 'met' : 'MISSED') : '–',
+          ]);
+      }
+      const readAck = await readAckThroughput(redis.url, `${redis.ns}ra`, count);
+      rows.push(['  floor: bare XREADGROUP COUNT 512 + XACK, one connection', fmtRate(readAck), '–', '–']);
+
+      rows.push(...(await executorStage(redis.url, ctx.smoke ? 300 : 10_000, ctx)));
+
+      const stages: Table = {
+        title: 'Throughput per stage at saturation, next to its raw floor (same run, same Redis)',
+        columns: ['stage', 'rate', 'target', 'verdict'],
+        rows,
+        notes: [
+          'Each stage runs alone as its real process; rates are taken between 10% and 90% of the work (start-up and tail excluded).',
+          'Ingest is bounded by what the simulator can push into one socket on this machine; see the frames floor.',
+          `Strategy workers run ${registered() ? 'apps/strategy' : 'bench/procs/strategy (the app main with every-nth; apps/strategy once the registry lists it)'}.`,
+          'Other sessions share this 2-core machine: every figure is noisy.',
+        ],
+      };
+      const scaling: Table = {
+        title: `Scaling curve: strategy workers draining ${count} ticks (THIS MACHINE HAS 2 CORES, shared with Redis and the filler)`,
+        columns: ['workers', 'entries/s', 'per worker', 'vs 1 worker', 'filler XADD rate (load generator)'],
+        rows: curve,
+        notes: [
+          'Beyond 2 workers there are no free cores: 4 workers on 2 cores shows the coordination cost, not scale-out.',
+          'The backlog is pre-filled before the workers start (filler rate shown: the load generator’s own cost), so it never bounds the rate.',
+        ],
+      };
+      return [stages, scaling];
+    } finally {
+      await redis.stop();
+    }
+  },
+};

@@ -1,0 +1,42 @@
+// Bench helper: the local PolySimulator in a process of its own (limits off, a fractional tick interval the
+// SIM_TICK_MS variable cannot express), driven over IPC: {type:'stats'} → counters, {type:'close'} → exit.
+
+import { createSimulator, DEFAULT_TIERS } from '@polybot/simulator';
+
+interface Config {
+  seed: number;
+  markets: number;
+  tickMs: number;
+  apiKey: string;
+}
+
+const send = (m: unknown) => process.send?.(m);
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.env.BENCH_SIM ?? '{}') as Config;
+  const rich = DEFAULT_TIERS.map((t) => (t.tier === 'pro' ? { ...t, starting_balance: '100000000' } : t));
+  const sim = await createSimulator({
+    seed: cfg.seed,
+    markets: cfg.markets,
+    tickMs: cfg.tickMs,
+    limits: false,
+    devMode: true,
+    tiers: rich,
+    apiKeys: [cfg.apiKey],
+  });
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'stats') send({ type: 'stats', stats: sim.stats(), t: performance.timeOrigin + performance.now() });
+    if (m?.type === 'close') {
+      void sim.close().then(() => process.exit(0));
+    }
+  });
+  process.on('SIGTERM', () => {
+    void sim.close().then(() => process.exit(0));
+  });
+  send({ type: 'ready', baseUrl: sim.baseUrl, wsUrl: sim.wsUrl, marketIds: sim.marketIds });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', error: String((err as Error).stack ?? err) });
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { MARKET, mkTick } from '../../test/fixtures.js';
+import { getStrategy, parseStrategyParams } from '../registry.js';
+import { FLAT, type PositionView } from '../strategy.js';
+import { type EveryNthParams, type EveryNthState, everyNth } from './every-nth.js';
+
+const params = (json: Record<string, unknown> = {}) => parseStrategyParams('every-nth', json) as EveryNthParams;
+const holding = (held: number): PositionView => ({ ...FLAT, Yes: { held, pendingBuy: 0, pendingSell: 0 } });
+
+function run(p: EveryNthParams, ticks: number, position: PositionView = FLAT) {
+  let state: EveryNthState = everyNth.init(MARKET);
+  const out: string[] = [];
+  for (let i = 1; i <= ticks; i++) {
+    const tick = mkTick(500_000, 1000 + i, { best_bid: 490_000, best_ask: 510_000 });
+    const r = everyNth.onTick(state, tick, { now: () => 1000 + i, marketId: MARKET, position, params: p });
+    state = r.state;
+    for (const d of r.decisions) out.push(`${i}:${d.side}@${d.refPrice}`);
+  }
+  return out;
+}
+
+describe('every-nth', () => {
+  it('is registered, with defaults n=10 and the venue minimum size', () => {
+    expect(getStrategy('every-nth')).toBe(everyNth);
+    expect(params()).toEqual({ n: 10, size: 5_000_000 });
+    expect(() => params({ n: 0 })).toThrow();
+  });
+
+  it('decides on every nth tradable tick: BUY at the ask when flat, SELL at the bid when holding', () => {
+    expect(run(params({ n: 3 }), 9)).toEqual(['3:BUY@510000', '6:BUY@510000', '9:BUY@510000']);
+    expect(run(params({ n: 3 }), 6, holding(5_000_000))).toEqual(['3:SELL@490000', '6:SELL@490000']);
+  });
+
+  it('skips ticks that are not tradable without counting them', () => {
+    const p = params({ n: 2 });
+    let state = everyNth.init(MARKET);
+    const ctx = { now: () => 0, marketId: MARKET, position: FLAT, params: p };
+    state = everyNth.onTick(state, mkTick(500_000, 1, { tradable: false }), ctx).state;
+    expect(state.count).toBe(0);
+    state = everyNth.onTick(state, mkTick(500_000, 2), ctx).state;
+    expect(everyNth.onTick(state, mkTick(500_000, 3), ctx).decisions).toHaveLength(1);
+  });
+});

@@ -1,0 +1,51 @@
+// `every-nth`: the benchmark strategy. It decides on every `n`th tradable tick of a market, whatever the
+// price, so the pipeline orders on a fixed share of ticks (1/n). Each decision trades `size` shares of Yes:
+// SELL when that much is sellable (held minus sells in flight), BUY otherwise. With fills arriving before
+// the next decision this alternates BUY, SELL, BUY, … and the position stays flat (0 or `size`).
+
+import { fromMicro } from '@polybot/shared';
+import { z } from 'zod';
+import { sharesParam } from '../params.js';
+import { type Strategy, sellable } from '../strategy.js';
+
+export const everyNthParams = z.strictObject({
+  /** Decide on every n-th tradable tick of each market (1 = every tick). Default 10. */
+  n: z.int().min(1).max(1_000_000).default(10),
+  /** Shares per order. Default 5 (the venue's minimum order size). */
+  size: sharesParam().default(5_000_000),
+});
+
+export type EveryNthParams = z.output<typeof everyNthParams>;
+
+export interface EveryNthState {
+  /** Tradable ticks of this market seen so far. */
+  count: number;
+}
+
+export const everyNth: Strategy<EveryNthParams, EveryNthState> = {
+  name: 'every-nth',
+  params: everyNthParams,
+  init: () => ({ count: 0 }),
+  onTick(state, tick, ctx) {
+    if (!tick.tradable) return { state, decisions: [] };
+    const count = state.count + 1;
+    const next = { count };
+    const p = ctx.params;
+    if (count % p.n !== 0) return { state: next, decisions: [] };
+    const sell = sellable(ctx.position, 'Yes') >= p.size;
+    return {
+      state: next,
+      decisions: [
+        {
+          side: sell ? 'SELL' : 'BUY',
+          outcome: 'Yes',
+          quantity: p.size,
+          // What a market order pays: the ask for a BUY, the bid for a SELL (Yes without a book).
+          refPrice: sell ? (tick.best_bid ?? tick.yes) : (tick.best_ask ?? tick.yes),
+          reason: `tick ${count} of this market (every ${p.n}th) at yes ${fromMicro(tick.yes)}`,
+        },
+      ],
+    };
+  },
+  onGap: (state) => ({ state }),
+};
