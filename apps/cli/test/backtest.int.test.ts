@@ -65,6 +65,8 @@ function tick(yes: number, bid: number, ask: number, emitOffset: number, delay =
 // Gross exposure (as the risk gate counts it): 3.50 from +1005, 6.60 from +3005, 3.30 from +7005 (a sale
 // takes its average-cost share off: 6.60 / 20 × 10); time-weighted over +5…+11500:
 // (3.50 × 2000 + 6.60 × 4000 + 3.30 × 4495) / 11495 = 4.196041 (rounded down).
+// Peak: a BUY first reserves at its worst price (ask + 2 % up on the tick: .31 → .32), so at +3005 the
+// gate holds 3.50 + 3.20 = 6.70 until the fill commits 3.10.
 const WORKED_LINES = [
   tick(500_000, 490_000, 510_000, 0),
   tick(340_000, 330_000, 350_000, 1000),
@@ -166,7 +168,7 @@ describe('polybot backtest', () => {
       rejected: {},
       max_drawdown: '5.500000',
       max_drawdown_pct: '0.0005',
-      peak_exposure: '6.600000',
+      peak_exposure: '6.700000',
       avg_exposure: '4.196041',
     });
     expect(r.markets).toEqual([

@@ -63,8 +63,9 @@ describe('Backtester', () => {
 
   it('orders in flight at the end (fill on k+1) are released unfilled', async () => {
     const r = await runBacktest({ header, entries: [tick(300_000, 0)] }, { ...opts, fillOn: 'next' });
-    // The reservation is taken at the ask (0.31 × 10 shares), the price a market BUY pays.
-    expect(r.summary).toMatchObject({ intents: 1, trades: 0, unfilled: 1, peak_exposure: '3.100000' });
+    // The reservation is taken at the worst price the executor may pay: the ask 0.31 + 2 % → 0.3162, up on
+    // the tick to 0.32, × 10 shares.
+    expect(r.summary).toMatchObject({ intents: 1, trades: 0, unfilled: 1, peak_exposure: '3.200000' });
   });
 
   it('thins the equity curve evenly and keeps the last tick', async () => {

@@ -21,6 +21,7 @@ import {
   positionViewOf,
   type RiskState,
   releaseRisk,
+  reservationPrice,
   stepGap,
   stepTick,
 } from '@polybot/strategy-kit';
@@ -269,7 +270,7 @@ export class Backtester {
         side: d.side,
         outcome: d.outcome,
         quantity: d.quantity,
-        refPrice: d.refPrice,
+        refPrice: reservationPrice(d.side, d.refPrice, this.options.slippageBps, m.tickSize),
         emitTsMs,
         tradable,
         untrusted,

@@ -7,6 +7,7 @@ import {
   type RiskLimits,
   type RiskRequest,
   releaseRisk,
+  reservationPrice,
 } from './risk-rules.js';
 
 const M = `0x${'ab'.repeat(32)}`;
@@ -148,5 +149,16 @@ describe('commitRisk and releaseRisk', () => {
     commitRisk(s, sell.intentId, 5_000_000, 100_000);
     expect(s.cost.get(`${M}|Yes`)).toBe(0);
     expect(s.gross).toBe(0);
+  });
+});
+
+describe('reservationPrice', () => {
+  it('reserves a BUY at the worst price the executor may fill it at, and leaves a SELL alone', () => {
+    expect(reservationPrice('BUY', 340_000, 200)).toBe(350_000); // .3468 → .35
+    expect(reservationPrice('BUY', 340_000, 0)).toBe(340_000);
+    expect(reservationPrice('BUY', 985_000, 500)).toBe(990_000);
+    expect(reservationPrice('BUY', 995_000, 500)).toBe(995_000); // never below the reference
+    expect(reservationPrice('BUY', 1_000_000, 200)).toBe(1_000_000);
+    expect(reservationPrice('SELL', 340_000, 200)).toBe(340_000);
   });
 });

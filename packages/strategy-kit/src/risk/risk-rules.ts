@@ -16,7 +16,8 @@
 // A pass reserves: pending buy shares and notional (BUY) or pending sell shares (SELL), stamps the cooldown
 // and the budget. The executor later commits (fill) or releases (rejection) the reservation.
 
-import { type Micro, mulMicro } from '@polybot/shared';
+import { worstPrice } from '@polybot/exchange';
+import { MICRO, type Micro, mulMicro } from '@polybot/shared';
 import type { PositionView, Side } from '../strategy.js';
 
 export const BLOCK_REASONS = [
@@ -55,6 +56,10 @@ export interface RiskRequest {
   side: Side;
   outcome: string;
   quantity: Micro;
+  /**
+   * The price the reservation is taken at. For a BUY this is the executor's worst price
+   * (`reservationPrice`), so a fill can never cost more than the exposure reserved for it.
+   */
   refPrice: Micro;
   /** Venue emit time of the tick the decision came from (epoch ms). */
   emitTsMs: number;
@@ -113,6 +118,15 @@ export function emptyRiskState(): RiskState {
     recent: new Map(),
     intents: new Map(),
   };
+}
+
+/**
+ * The price a decision reserves exposure at: a BUY may fill up to the executor's worst price (the reference
+ * plus `slippageBps`, up on the tick), so it reserves that; a SELL reserves no exposure and keeps its price.
+ */
+export function reservationPrice(side: Side, refPrice: Micro, slippageBps: number, tick: Micro = 10_000): Micro {
+  if (side !== 'BUY' || refPrice <= 0 || refPrice >= MICRO) return refPrice;
+  return Math.max(refPrice, worstPrice('BUY', refPrice, slippageBps, tick));
 }
 
 /** The exposure a buy reserves: quantity × price, rounded up to the micro-dollar. */
