@@ -4,7 +4,6 @@
 // Short form in `npm test`; the long form is the same test with CHAOS_MINUTES (scripts/chaos.mjs).
 // Replay a run: CHAOS_SEED=<seed printed at the start>.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { keys, TERMINAL_ORDER_EVENTS, toMicro } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildWorkspace } from '../support/build.js';
 import {
   dumpNamespace,
   readDeadOrigins,
@@ -41,7 +41,7 @@ import {
   checkUniqueIntents,
   renderChecks,
 } from './invariants.js';
-import { repoRoot, type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from './stack.js';
 
 const seed = Number(process.env.CHAOS_SEED ?? 20261126);
 const minutes = Number(process.env.CHAOS_MINUTES ?? 0);
@@ -59,11 +59,7 @@ let redis: TestRedis | undefined;
 let stack: Stack | undefined;
 
 beforeAll(async () => {
-  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  await buildWorkspace();
   redis = await startRedis({ own: true, aof: true, ns: `chaos${seed}` });
 }, 240_000);
 

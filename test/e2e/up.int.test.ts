@@ -2,12 +2,14 @@
 // Proves: orders are placed and acked (streams and the simulator's ledger agree), `polybot status --json`
 // reports sane values, a SIGKILLed strategy child is restarted without losing an intent, and SIGINT stops
 // every child process (checked by pid).
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { IntentContract, keys, OrderEventContract, parseEntries, TERMINAL_ORDER_EVENTS } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkspace } from '../support/build.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = `${root}apps/cli/dist/main.js`;
@@ -41,11 +43,7 @@ function alive(pid: number): boolean {
 }
 
 beforeAll(async () => {
-  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  await buildWorkspace();
   redis = await startRedis({ own: true, aof: true });
 }, 240_000);
 
