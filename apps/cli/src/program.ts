@@ -1,7 +1,7 @@
 // The `polybot` command line: one parser (commander), help with examples on every command, and exit code 2
 // with one clear line for unknown flags or bad values.
 
-import { ConfigError, createRedis, loadConfig } from '@polybot/shared';
+import { ConfigError, createRedisClient, loadConfig } from '@polybot/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerBacktest } from './backtest/register.js';
 import { renderDiff, runDiff } from './commands/diff.js';
@@ -166,7 +166,11 @@ Examples:
     )
     .action(async (o: { ns?: string; json: boolean; watch: boolean }) => {
       const cfg = loadConfig(io.env);
-      const redis = createRedis(redisUrlFrom(io.env), 'command', { name: 'cli-status' });
+      const clusterNodes = io.env.REDIS_CLUSTER_NODES;
+      const redis = createRedisClient(redisUrlFrom(io.env), 'command', {
+        name: 'cli-status',
+        ...(clusterNodes ? { clusterNodes } : {}),
+      });
       redis.on('error', () => {});
       const ns = o.ns ?? cfg.POLYBOT_NS;
       try {

@@ -13,6 +13,7 @@
 
 import {
   type Clock,
+  IntentContract,
   keys,
   Lifecycle,
   type Logger,
@@ -21,13 +22,14 @@ import {
   mulMicro,
   type OrderJob,
   OrderJobContract,
+  parseEntries,
+  type RedisClient,
   systemClock,
   type WireFields,
   writeDeadLetter,
 } from '@polybot/shared';
 import { commitReservation, releaseReservation } from '@polybot/strategy-kit';
 import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { type Classified, classify } from './errors/classify.js';
 import { createOrderLog, type OrderEventInput, type Settlement } from './events/order-log.js';
@@ -84,9 +86,12 @@ export interface ExecutorOptions {
 export interface ExecutorDeps {
   ns: string;
   /** Command connection: events, projection, risk ledger. */
-  redis: Redis;
-  /** BullMQ connection (maxRetriesPerRequest null): createRedis(url, 'bullmq'). Not closed by the executor. */
-  bullConnection: Redis;
+  redis: RedisClient;
+  /**
+   * BullMQ connection (maxRetriesPerRequest null): createRedisClient(url, 'bullmq'), any topology (the queue
+   * lives under the braced prefix keys(ns).bullPrefix, one Cluster slot). Not closed by the executor.
+   */
+  bullConnection: RedisClient;
   venue: ExecutorVenue;
   logger: Logger;
   options: ExecutorOptions;
@@ -120,6 +125,9 @@ export interface Executor {
 
 /** Failure reason of jobs that cannot be decoded (dead-lettered, never re-queued). */
 const INVALID_JOB = 'invalid order job';
+
+/** How many of the newest intents the sweep checks for a lost job. */
+const ORPHAN_SCAN = 500;
 
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s) || '-';
 
@@ -553,7 +561,37 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       metrics.sweptJobs.inc(requeued);
       log.warn({ requeued }, 'failed order jobs without a terminal event re-queued');
     }
-    return requeued;
+    return requeued + (await sweepOrphans(q));
+  }
+
+  /**
+   * Intents whose job is gone: on a Redis Cluster (or Sentinel) an asynchronous failover can lose the job
+   * written just before it while the intent, logged after the job on another shard, survives. An intent of
+   * the recent tail with neither a terminal event nor a job is enqueued again under its own id: BullMQ drops
+   * the add if the job exists after all, and the venue's idempotency key makes a second POST a replay.
+   */
+  async function sweepOrphans(q: Queue): Promise<number> {
+    const { entries } = parseEntries(await deps.redis.xrevrange(k.intents, '+', '-', 'COUNT', ORPHAN_SCAN));
+    let added = 0;
+    for (const e of entries) {
+      const d = IntentContract.safeDecode(e.fields);
+      if (!d.ok || d.value.ns !== deps.ns) continue;
+      const id = d.value.intent_id;
+      if (await orderLog.readTerminal(id)) continue;
+      if (await q.getJob(id)) continue;
+      const data = OrderJobContract.encode({ ...d.value, t_enqueue: clock.now() });
+      await q.add('order', data, {
+        jobId: id,
+        removeOnComplete: { age: 86_400 },
+        removeOnFail: { age: 7 * 86_400 },
+      });
+      added++;
+    }
+    if (added > 0) {
+      metrics.sweptJobs.inc(added);
+      log.warn({ added }, 'intents without a job or terminal event (lost in a failover?) enqueued again');
+    }
+    return added;
   }
   const sweep = () => {
     sweeping ??= sweepFailed()

@@ -5,7 +5,7 @@ import {
   ConfigError,
   createLogger,
   createMetricsRegistry,
-  createRedis,
+  createRedisClient,
   createVenueClient,
   installShutdownHandlers,
   loadConfigOrExit,
@@ -31,8 +31,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ name: 'executor', level: cfg.LOG_LEVEL });
-  const redis = createRedis(redisUrl, 'command', { name: 'executor' });
-  const bull = createRedis(redisUrl, 'bullmq', { name: 'executor-bullmq' });
+  const clusterNodes = cfg.REDIS_CLUSTER_NODES;
+  const topo = clusterNodes ? { clusterNodes } : {};
+  const redis = createRedisClient(redisUrl, 'command', { name: 'executor', ...topo });
+  const bull = createRedisClient(redisUrl, 'bullmq', { name: 'executor-bullmq', ...topo });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   bull.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
   const client = createVenueClient({

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   type Clock,
-  createRedis,
+  createRedisClient,
   type Keys,
   keys,
   Lifecycle,
@@ -11,10 +11,10 @@ import {
   type OpsServer,
   PolybotError,
   partition,
+  type RedisClient,
   startOpsServer,
   systemClock,
 } from '@polybot/shared';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 import {
@@ -86,7 +86,7 @@ export interface IngestorDeps {
   /** Decodes a raw text frame (`parseServerFrame` from @polybot/shared). */
   parseFrame: FrameParser;
   /** A Redis URL (the ingestor opens a fail-fast connection and closes it) or a fail-fast connection. */
-  redis: { url: string } | { connection: Redis };
+  redis: { url: string; clusterNodes?: string } | { connection: RedisClient };
   logger: Logger;
   clock?: Clock;
   /** Opens a socket; default `new WebSocket(url, { maxPayload: 16 MiB })`. */
@@ -169,8 +169,13 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   // Buffer depth and Redis health are sampled at scrape time.
   const metrics: IngestMetrics = createIngestMetrics(registry, () => writer.stats());
   const ownRedis = 'url' in deps.redis;
-  const redis: Redis =
-    'url' in deps.redis ? createRedis(deps.redis.url, 'fail-fast', { name: 'ingestor' }) : deps.redis.connection;
+  const redis: RedisClient =
+    'url' in deps.redis
+      ? createRedisClient(deps.redis.url, 'fail-fast', {
+          name: 'ingestor',
+          ...(deps.redis.clusterNodes !== undefined ? { clusterNodes: deps.redis.clusterNodes } : {}),
+        })
+      : deps.redis.connection;
   let lastRedisErrLog = 0;
   const onRedisError = (err: Error) => {
     const now = performance.now();

@@ -37,7 +37,10 @@ const ingestor = createIngestor({
   venue,
   wsUrl: (token) => wsUrl(baseUrl, '/v1/ws/prices', token),
   parseFrame: parseServerFrame,
-  redis: { url: requireConfigOrExit(cfg, 'REDIS_URL') },
+  redis: {
+    url: requireConfigOrExit(cfg, 'REDIS_URL'),
+    ...(cfg.REDIS_CLUSTER_NODES ? { clusterNodes: cfg.REDIS_CLUSTER_NODES } : {}),
+  },
   logger,
 });
 

@@ -26,6 +26,7 @@ try {
 const registry = createMetricsRegistry({ app: 'strategy' });
 const worker = createStrategyWorker({
   redisUrl: requireConfig(cfg, 'REDIS_URL'),
+  ...(cfg.REDIS_CLUSTER_NODES ? { clusterNodes: cfg.REDIS_CLUSTER_NODES } : {}),
   ns: cfg.POLYBOT_NS,
   partitions: cfg.POLYBOT_PARTITIONS,
   strategy: loaded.strategy,
@@ -38,6 +39,7 @@ const worker = createStrategyWorker({
     ordersPerMinute: cfg.RISK_ORDERS_PER_MIN,
   },
   leaseTtlMs: cfg.LEASE_TTL_MS,
+  slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
   batch: cfg.STRATEGY_BATCH,
   logger,
   registry,

@@ -6,17 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Clock,
-  createRedis,
+  createRedisClient,
   type Keys,
   keys as keysOf,
   Lifecycle,
   type Logger,
+  type RedisClient,
   silentLogger,
   systemClock,
 } from '@polybot/shared';
 import type { AnyStrategy, RiskLimits } from '@polybot/strategy-kit';
 import type { JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { BatchProcessor, type ClockMode } from './consume/batch-processor.js';
 import { PartitionConsumer } from './consume/partition-consumer.js';
@@ -26,8 +26,10 @@ import { type Lease, LeaseManager } from './ownership/lease-manager.js';
 import { createRiskGate } from './risk/risk-gate.js';
 
 export interface StrategyWorkerDeps {
-  /** Redis (single node or Sentinel). The worker opens its own connections and closes them. */
+  /** REDIS_URL of any topology (one node, Sentinel, Cluster). The worker opens its own connections and closes them. */
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES (`h1:p1,h2:p2`): a Cluster whatever redisUrl says. */
+  clusterNodes?: string;
   ns: string;
   /** Tick partitions P (POLYBOT_PARTITIONS). */
   partitions: number;
@@ -57,6 +59,8 @@ export interface StrategyWorkerDeps {
    * hold a worker between the two and kill it there. Never set in production.
    */
   beforeAck?: (partition: number) => Promise<void>;
+  /** EXECUTOR_SLIPPAGE_BPS: a BUY reserves exposure at the executor's worst price. Default 0. */
+  slippageBps?: number;
   /** How often the replay clock mode (`clock=recording` in keys.meta) is re-read, ms. Default 1000. */
   metaRefreshMs?: number;
 }
@@ -91,9 +95,14 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
   const blockMs = deps.blockMs ?? 1000;
   const lifecycle = new Lifecycle(`strategy-worker:${id}`);
 
-  const connections: Redis[] = [];
-  const connect = (role: 'command' | 'blocking' | 'bullmq', name: string): Redis => {
-    const c = createRedis(deps.redisUrl, role, { name: `strategy-${name}` });
+  const connections: RedisClient[] = [];
+  const open = (role: 'command' | 'blocking' | 'bullmq', name: string): RedisClient =>
+    createRedisClient(deps.redisUrl, role, {
+      name: `strategy-${name}`,
+      ...(deps.clusterNodes !== undefined ? { clusterNodes: deps.clusterNodes } : {}),
+    });
+  const connect = (role: 'command' | 'blocking' | 'bullmq', name: string): RedisClient => {
+    const c = open(role, name);
     c.on('error', (err: unknown) => logger.debug({ err, conn: name }, 'redis connection error'));
     connections.push(c);
     return c;
@@ -148,7 +157,9 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
           lease,
           keys: k,
           consumer: id,
-          reader: createRedis(deps.redisUrl, 'blocking', { name: `strategy-p${lease.partition}` }),
+          // A blocking reader per held partition: on a Cluster its own Cluster client, so XREADGROUP BLOCK
+          // ties up only this partition's connection to the shard that holds the stream.
+          reader: open('blocking', `p${lease.partition}`),
           redis,
           processor,
           batch,
@@ -204,7 +215,20 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
     partitions: () => [...consumers.keys()].sort((a, b) => a - b),
     start() {
       starting ??= (async () => {
-        await refreshClockMode();
+        // Redis may be down while we start (a restart, a failover): wait for it instead of exiting.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await refreshClockMode();
+            break;
+          } catch (err) {
+            if (lifecycle.state === 'stopping' || lifecycle.state === 'stopped') throw err;
+            const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+            if (attempt === 1 || attempt % 10 === 0) {
+              logger.warn({ err, attempt }, 'redis not reachable at start-up: retrying');
+            }
+            await new Promise((r) => setTimeout(r, delay));
+          }
+        }
         sink = createIntentSink({
           queueConnection,
           redis,
@@ -224,6 +248,7 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
           metrics,
           logger,
           ...(deps.beforeAck ? { beforeAck: deps.beforeAck } : {}),
+          ...(deps.slippageBps !== undefined ? { slippageBps: deps.slippageBps } : {}),
         });
         await leases.start();
         const refresh = () => {

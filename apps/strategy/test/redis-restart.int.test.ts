@@ -55,4 +55,27 @@ describe('redis restart', () => {
     }
     expect(w.lifecycle.state).toBe('running');
   }, 120_000);
+
+  it('guarantee 6: a worker started while Redis is down waits for it instead of exiting', async () => {
+    // Regression (chaos suite, seeds 1 and 3): start() failed on its first Redis read and the process exited 1.
+    redis = await startRedis({ own: true, aof: true });
+    const k = keys(redis.ns);
+    await redis.kill();
+    const w = makeWorker(redis);
+    workers.push(w);
+    let started = false;
+    const starting = w.start().then(() => {
+      started = true;
+    });
+    // The outage lasts 2 s: longer than a command's own retries (maxRetriesPerRequest) take to give up.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(started).toBe(false);
+    await redis.start();
+    await starting;
+    expect(started).toBe(true);
+    expect(w.lifecycle.state).toBe('running');
+    const c = redis.client();
+    await writeTicks(c, k, 4, [{ market: market(1), yes: 300_000, emit: T0 }]);
+    await vi.waitFor(async () => expect(await readIntents(c, k)).toHaveLength(1), { timeout: 15_000 });
+  });
 });

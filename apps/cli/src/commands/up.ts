@@ -5,9 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLogger, createRedis, keys, type Logger, loadConfig } from '@polybot/shared';
+import { createLogger, createRedisClient, keys, type Logger, loadConfig, type RedisClient } from '@polybot/shared';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
 import { collectStatus, renderStatus } from '../status/collect-status.js';
@@ -159,7 +158,10 @@ export async function runUp(opts: UpOptions): Promise<number> {
     return 1;
   }
 
-  const redis: Redis = createRedis(redisUrl, 'command', { name: 'cli-up' });
+  const redis: RedisClient = createRedisClient(redisUrl, 'command', {
+    name: 'cli-up',
+    ...(cfg.REDIS_CLUSTER_NODES ? { clusterNodes: cfg.REDIS_CLUSTER_NODES } : {}),
+  });
   redis.on('error', () => {});
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
@@ -214,7 +216,12 @@ export async function runUp(opts: UpOptions): Promise<number> {
 }
 
 /** Waits until the orders queue has no waiting, delayed or active job, or the timeout passes. */
-async function drainOrders(redis: Redis, ns: string, timeoutMs: number, write: (s: string) => void): Promise<void> {
+async function drainOrders(
+  redis: RedisClient,
+  ns: string,
+  timeoutMs: number,
+  write: (s: string) => void,
+): Promise<void> {
   const k = keys(ns);
   const queue = new Queue(k.ordersQueue, { connection: redis, prefix: k.bullPrefix });
   try {

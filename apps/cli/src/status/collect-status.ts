@@ -8,10 +8,10 @@ import {
   keys,
   OrderEventContract,
   parseEntries,
+  type RedisClient,
   systemClock,
 } from '@polybot/shared';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 export interface PartitionStatus {
   partition: number;
@@ -49,7 +49,7 @@ export interface Status {
 }
 
 export interface CollectOptions {
-  redis: Redis;
+  redis: RedisClient;
   ns: string;
   partitions: number;
   /** Recent order events read for rates and latency. Default 5000. */

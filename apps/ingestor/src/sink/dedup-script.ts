@@ -6,7 +6,7 @@
 // tick keys written at that millisecond are kept under `market#k`).
 // ARGV[1] market id, ARGV[2] emit_ts_ms, ARGV[3] tick key, ARGV[4] MAXLEN (~), ARGV[5..] the entry fields.
 // Returns the new entry id, or nil when the tick was already written (or is older than what was written).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared';
 
 export const DEDUP_XADD_LUA = `
 local kfield = ARGV[1] .. '#k'
@@ -29,7 +29,7 @@ return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, 5))
 export const DEDUP_COMMAND = 'polybotIngestXadd';
 
 /** Registers the script on a connection (idempotent); ioredis sends EVALSHA and falls back to EVAL. */
-export function defineDedupCommand(redis: Redis): void {
+export function defineDedupCommand(redis: RedisClient): void {
   if (typeof (redis as unknown as Record<string, unknown>)[DEDUP_COMMAND] === 'function') return;
   redis.defineCommand(DEDUP_COMMAND, { numberOfKeys: 2, lua: DEDUP_XADD_LUA });
 }

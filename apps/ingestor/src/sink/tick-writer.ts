@@ -10,17 +10,19 @@ import {
   FeedEventContract,
   GapContract,
   type Logger,
+  type RedisClient,
   TickContract,
   writeDeadLetter,
 } from '@polybot/shared';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { DEDUP_COMMAND, defineDedupCommand } from './dedup-script.js';
 import type { FeedEventValue, GapValue, TickValue } from './entry-values.js';
 
 export type FeedEventInput = FeedEventValue;
 
 export interface TickWriterOptions {
-  redis: Redis;
+  /** One node, Sentinel or a Cluster (on a Cluster a batch is split into one pipeline per slot). */
+  redis: RedisClient;
   logger: Logger;
   /** Stream key of partition p. */
   ticksKey: (p: number) => string;
@@ -85,6 +87,28 @@ const TRANSIENT = [
   'Command timed out',
   'socket',
 ];
+
+type Replies = [Error | null, unknown][];
+
+/** Runs per-slot pipelines at once and puts their replies back in batch order (a failed exec → no reply). */
+async function execGrouped(groups: { pipe: ChainableCommander; idx: number[] }[], n: number): Promise<Replies> {
+  const out: Replies = new Array(n);
+  await Promise.all(
+    groups.map(async (g) => {
+      let rs: Replies | null;
+      try {
+        rs = await g.pipe.exec();
+      } catch (err) {
+        rs = g.idx.map(() => [err instanceof Error ? err : new Error(String(err)), null]);
+      }
+      g.idx.forEach((at, i) => {
+        const r = rs?.[i];
+        if (r) out[at] = r;
+      });
+    }),
+  );
+  return out;
+}
 
 function isTransient(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
@@ -271,12 +295,29 @@ export class TickWriter {
   /** Writes one batch. Returns false (and schedules a retry) on a transient failure; never throws. */
   async #write(batch: Entry[]): Promise<boolean> {
     const o = this.#o;
-    const pipe = o.redis.pipeline();
     const inPipe: Entry[] = [];
     const deadWrites: Promise<void>[] = [];
+    // One node: the whole batch in one pipeline. A Cluster pipeline must stay within one slot, so there
+    // each partition (its stream and last-emit hash share a hash tag) and the feed stream get their own.
+    const cluster = o.redis.isCluster;
+    const single = cluster ? undefined : o.redis.pipeline();
+    const pipes = new Map<string, { pipe: ChainableCommander; idx: number[] }>();
+    const pipeFor = (slotKey: string): ChainableCommander => {
+      if (single) {
+        return single;
+      }
+      let g = pipes.get(slotKey);
+      if (!g) {
+        g = { pipe: o.redis.pipeline(), idx: [] };
+        pipes.set(slotKey, g);
+      }
+      g.idx.push(inPipe.length);
+      return g.pipe;
+    };
     for (const e of batch) {
       switch (e.k) {
         case 'tick': {
+          const pipe = pipeFor(o.ticksKey(e.p));
           const cmd = (pipe as unknown as Record<string, (...a: (string | number)[]) => ChainableCommander>)[
             DEDUP_COMMAND
           ] as (...a: (string | number)[]) => ChainableCommander;
@@ -294,11 +335,18 @@ export class TickWriter {
           break;
         }
         case 'gap':
-          pipe.xadd(o.ticksKey(e.p), 'MAXLEN', '~', o.streamMaxlen, '*', ...GapContract.toArgs(e.gap));
+          pipeFor(o.ticksKey(e.p)).xadd(
+            o.ticksKey(e.p),
+            'MAXLEN',
+            '~',
+            o.streamMaxlen,
+            '*',
+            ...GapContract.toArgs(e.gap),
+          );
           inPipe.push(e);
           break;
         case 'feed':
-          pipe.xadd(o.feedKey, 'MAXLEN', '~', o.feedMaxlen, '*', ...FeedEventContract.toArgs(e.ev));
+          pipeFor(o.feedKey).xadd(o.feedKey, 'MAXLEN', '~', o.feedMaxlen, '*', ...FeedEventContract.toArgs(e.ev));
           inPipe.push(e);
           break;
         case 'dead':
@@ -307,7 +355,11 @@ export class TickWriter {
       }
     }
     const [replies, deadResults] = await Promise.all([
-      inPipe.length > 0 ? pipe.exec() : Promise.resolve([] as [Error | null, unknown][]),
+      inPipe.length === 0
+        ? Promise.resolve([] as [Error | null, unknown][])
+        : single
+          ? single.exec()
+          : execGrouped([...pipes.values()], inPipe.length),
       Promise.allSettled(deadWrites),
     ]);
     let transient: unknown;

@@ -4,6 +4,7 @@
 // the in-memory state only moves forward once the checkpoint is written, so a failed batch is redone from
 // exactly the same state (same decisions, same intent ids).
 
+import type { RedisClient } from '@polybot/shared';
 import {
   type Clock,
   decodeTickStreamEntryFast,
@@ -27,11 +28,11 @@ import {
   type PositionView,
   type RiskRequest,
   readPositionViews,
+  reservationPrice,
   runScript,
   stepGap,
   stepTick,
 } from '@polybot/strategy-kit';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { IntentSink, SinkItem } from '../enqueue/intent-sink.js';
 import type { WorkerMetrics } from '../ops/metrics.js';
@@ -82,7 +83,7 @@ export type BatchOutcome = { fenced: false; acked: number } | { fenced: true };
 export type ClockMode = 'live' | 'recording';
 
 export interface BatchProcessorDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   strategy: AnyStrategy;
   params: unknown;
@@ -96,6 +97,8 @@ export interface BatchProcessorDeps {
   logger: Logger;
   /** Fault injection (tests): awaited after the intents are enqueued, before the fenced ack. */
   beforeAck?: (partition: number) => Promise<void>;
+  /** The executor's slippage cap (EXECUTOR_SLIPPAGE_BPS): a BUY reserves exposure at its worst price. Default 0. */
+  slippageBps?: number;
 }
 
 type Decoded = { id: string; entry: Tick | Gap };
@@ -204,7 +207,7 @@ export class BatchProcessor {
             side: dec.side,
             outcome: dec.outcome,
             quantity: dec.quantity,
-            refPrice: dec.refPrice,
+            refPrice: reservationPrice(dec.side, dec.refPrice, d.slippageBps ?? 0),
             emitTsMs: tEmit,
             // A gap's own decisions are blocked as untrusted (the runner marks them so), not as untradable.
             tradable: entry.type === 'tick' ? entry.tradable : true,

@@ -4,8 +4,7 @@
 // each other. `stop()` finishes the batch in hand (acked) and returns; `abort()` stops at once.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Keys, Logger } from '@polybot/shared';
-import type { Redis } from 'ioredis';
+import type { Keys, Logger, RedisClient } from '@polybot/shared';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import type { Lease } from '../ownership/lease-manager.js';
 import type { BatchProcessor, SlotRecord } from './batch-processor.js';
@@ -16,9 +15,9 @@ export interface PartitionConsumerOptions {
   /** Consumer name in the group (the worker id). */
   consumer: string;
   /** A fresh `blocking`-role connection; the consumer closes it. */
-  reader: Redis;
+  reader: RedisClient;
   /** The worker's command connection (CLIENT UNBLOCK, group creation). */
-  redis: Redis;
+  redis: RedisClient;
   processor: BatchProcessor;
   batch: number;
   blockMs: number;
@@ -45,7 +44,10 @@ export class PartitionConsumer {
     opts.reader.on('error', (err: unknown) => {
       if (this.#mode === 'run') opts.logger.debug({ err, partition: this.partition }, 'reader connection error');
     });
+    // CLIENT UNBLOCK needs the reader's id on the node that holds the stream. A Cluster client spreads
+    // CLIENT commands over nodes, so there the unblock is skipped and a stop waits at most blockMs.
     opts.reader.on('ready', () => {
+      if (opts.reader.isCluster) return;
       opts.reader.client('ID').then(
         (id) => {
           this.#readerId = Number(id);

@@ -1,9 +1,9 @@
 // Where approved intents go: one BullMQ job each in `{ns}-orders` (jobId = intent id, so the same intent
 // added twice is one job) and one entry each in `{ns}:intents` (the audit trail with the tick it came from).
 
+import type { RedisClient } from '@polybot/shared';
 import { type Clock, type Intent, IntentContract, type Keys, OrderJobContract } from '@polybot/shared';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 /** The job name of every order job. */
 export const ORDER_JOB_NAME = 'order';
@@ -14,11 +14,26 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 86_400 },
 };
 
+/** How long an intent's "appended" marker lives: as long as a late duplicate job is recognised (7 d). */
+export const LOGGED_TTL_MS = 7 * 86_400_000;
+
+/** The marker of an intent appended to `{ns}:intents`; its hash tag is the stream's name (same slot). */
+export function intentLoggedKey(k: Keys, id: string): string {
+  return `${k.ns}:intent-logged:{${k.intents}}:${id}`;
+}
+
+// KEYS: marker, intents stream. ARGV: marker ttl ms, maxlen, field, value, …
+const APPEND_ONCE_LUA = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+return 1
+`;
+
 export interface IntentSinkOptions {
   /** A `bullmq`-role connection (maxRetriesPerRequest null); owned by the caller. */
-  queueConnection: Redis;
+  queueConnection: RedisClient;
   /** A command connection for the intents stream; owned by the caller. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   clock: Clock;
   /** Extra job options (attempts, backoff…); jobId is always the intent id. Default DEFAULT_JOB_OPTIONS. */
@@ -62,9 +77,19 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
       );
       const fresh = items.filter((i) => !i.logged);
       if (fresh.length === 0) return;
+      // Marker and XADD in one script: a worker killed between them cannot leave an intent that a re-run
+      // appends a second time. The marker shares the stream's slot (Cluster).
       const pipe = o.redis.pipeline();
       for (const { intent } of fresh) {
-        pipe.xadd(o.keys.intents, 'MAXLEN', '~', maxlen, '*', ...IntentContract.toArgs(intent));
+        pipe.eval(
+          APPEND_ONCE_LUA,
+          2,
+          intentLoggedKey(o.keys, intent.intent_id),
+          o.keys.intents,
+          LOGGED_TTL_MS,
+          maxlen,
+          ...IntentContract.toArgs(intent),
+        );
       }
       const replies = (await pipe.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;

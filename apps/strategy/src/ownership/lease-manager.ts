@@ -4,9 +4,8 @@
 // handed back gracefully (the consumer finishes its batch and acks, then the lease is deleted).
 
 import { performance } from 'node:perf_hooks';
-import type { Keys, Logger } from '@polybot/shared';
+import type { Keys, Logger, RedisClient } from '@polybot/shared';
 import { runScript } from '@polybot/strategy-kit';
-import type { Redis } from 'ioredis';
 import { ACQUIRE, HEARTBEAT, RELEASE, RENEW } from './lease-scripts.js';
 import { acquisitionOrder, surplus, targetShare } from './share.js';
 
@@ -31,7 +30,7 @@ export interface LeaseHandlers {
 }
 
 export interface LeaseManagerOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   workerId: string;
   partitions: number;

@@ -8,6 +8,7 @@
 // later call, so re-running the gate after a crash never reserves twice (and never turns an earlier block
 // into a pass). Reserved records wait for the executor; blocked ones expire after `blockedTtlMs`.
 
+import type { RedisClient } from '@polybot/shared';
 import {
   type BlockReason,
   BUDGET_WINDOW_MS,
@@ -19,7 +20,6 @@ import {
   riskNotional,
   riskNow,
 } from '@polybot/strategy-kit';
-import type { Redis } from 'ioredis';
 
 const GATE_LUA = `${LUA_INT}
 local ik = KEYS[9]
@@ -100,14 +100,19 @@ export interface RiskGate {
 
 type GateCommand = (...args: (string | number)[]) => Promise<unknown>;
 
-function ensureCommand(redis: Redis): void {
+function ensureCommand(redis: RedisClient): void {
   if (typeof (redis as unknown as Record<string, unknown>)[COMMAND] !== 'function') {
     redis.defineCommand(COMMAND, { numberOfKeys: 9, lua: GATE_LUA });
     redis.defineCommand(MARK_COMMAND, { numberOfKeys: 1, lua: MARK_LOGGED_LUA });
   }
 }
 
-export function createRiskGate(redis: Redis, ns: string, limits: RiskLimits, opts: RiskGateOptions = {}): RiskGate {
+export function createRiskGate(
+  redis: RedisClient,
+  ns: string,
+  limits: RiskLimits,
+  opts: RiskGateOptions = {},
+): RiskGate {
   ensureCommand(redis);
   const k = riskLedgerKeys(ns);
   const blockedTtl = opts.blockedTtlMs ?? 3_600_000;

@@ -86,6 +86,11 @@ export const ENV_SPECS = [
     schema: redisUrl,
   },
   {
+    name: 'REDIS_CLUSTER_NODES',
+    doc: 'Redis Cluster seed nodes (h1:p1,h2:p2,…): a Cluster whatever REDIS_URL says (its password still applies).',
+    schema: z.string().regex(/^[^,\s]+(?::\d{1,5})?(?:,[^,\s]+(?::\d{1,5})?)*$/, 'expected host:port,host:port'),
+  },
+  {
     name: 'METRICS_PORT',
     doc: 'Port of /metrics, /healthz and /readyz (0 = any free port).',
     default: '0',

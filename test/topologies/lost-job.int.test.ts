@@ -1,0 +1,109 @@
+// What an asynchronous failover can lose on a sharded Redis: the order job (queue shard) written just before
+// the kill, while its intent (logged after the job, on another shard) survives. The executor's sweep finds
+// an intent with neither a job nor a terminal event and enqueues it again under its own id (G3), and the
+// venue still sees one order per intent (G2).
+
+import {
+  createRedisClient,
+  createVenueClient,
+  IntentContract,
+  intentId,
+  keys,
+  OrderJobContract,
+  silentLogger,
+  toMicro,
+} from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { createSimulator, type Simulator } from '@polybot/simulator';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExecutor, type Executor, venueFromClient } from '../../apps/executor/src/index.js';
+import { readOrderEvents } from './read-orders.js';
+import { terminalsOf } from './stack.js';
+
+let r: TestRedis;
+let sim: Simulator;
+
+beforeAll(async () => {
+  r = await startRedis();
+  sim = await createSimulator({ seed: 3, markets: 4, tickMs: 60_000, limits: false });
+});
+afterAll(async () => {
+  await sim?.close();
+  await r?.stop();
+});
+
+describe('executor sweep after a lost job', () => {
+  it('G2+G3: an intent whose job was lost is enqueued again and placed once', async () => {
+    const ns = r.ns;
+    const k = keys(ns);
+    const venueClient = createVenueClient({
+      baseUrl: sim.baseUrl,
+      apiKey: sim.devApiKey,
+      timeoutMs: 5000,
+      connections: 2,
+    });
+    const market = (await venueClient.markets({ limit: 10 })).find((m) => {
+      const yes = m.live_price?.buy;
+      return !m.closed && yes !== undefined && yes !== null && Number(yes) > 0.1 && Number(yes) < 0.9;
+    });
+    expect(market).toBeDefined();
+    const refPrice = toMicro(String(market?.live_price?.buy), 'half-up');
+    const now = Date.now();
+    const intent = (i: number) => ({
+      intent_id: intentId(ns, 'test', `tick-${i}`, 0),
+      ns,
+      strategy: 'test',
+      market_id: String(market?.condition_id),
+      side: 'BUY' as const,
+      outcome: 'Yes',
+      quantity: 5_000_000,
+      ref_price: refPrice,
+      tick_key: `tick-${i}`,
+      tick_id: `${now + i}-0`,
+      partition: 0,
+      decision_index: 0,
+      t_emit: now - 3,
+      t_recv: now - 2,
+      t_decide: now - 1,
+    });
+    const kept = intent(1);
+    const lost = intent(2);
+    const redis = createRedisClient(r.url, 'command');
+    const bull = createRedisClient(r.url, 'bullmq');
+    const queue = new Queue(k.ordersQueue, { connection: bull, prefix: k.bullPrefix });
+    let executor: Executor | undefined;
+    try {
+      // As the strategy does: job first, then the intent. The lost intent's job never made it.
+      await queue.add('order', OrderJobContract.encode({ ...kept, t_enqueue: now }), { jobId: kept.intent_id });
+      for (const i of [kept, lost]) await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...i }));
+      executor = createExecutor({
+        ns,
+        redis,
+        bullConnection: bull,
+        venue: venueFromClient(venueClient),
+        logger: silentLogger(),
+        options: { concurrency: 2, writesPerSec: 100, maxAttempts: 5, slippageBps: 1000, sweepIntervalMs: 200 },
+      });
+      await executor.start();
+      await expect
+        .poll(
+          async () => {
+            const events = await readOrderEvents(redis, ns);
+            return [kept, lost].map((i) => terminalsOf(events, i.intent_id).map((e) => e.event));
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toEqual([['acked'], ['acked']]);
+      const ledger = sim.ledger();
+      for (const i of [kept, lost]) expect(ledger.filter((o) => o.client_order_id === i.intent_id)).toHaveLength(1);
+      expect(ledger).toHaveLength(2);
+    } finally {
+      await executor?.close();
+      await queue.close();
+      await venueClient.close();
+      redis.disconnect();
+      bull.disconnect();
+    }
+  });
+});
