@@ -45,6 +45,21 @@ import type { ExecutorVenue, PlaceOrderBody, VenueOrder, VenueResult } from './v
 /** How long a graceful close waits for in-flight orders before it closes anyway. */
 const CLOSE_DRAIN_MS = 10_000;
 
+/** Resolves when `p` settles or after `ms`, whichever comes first (never rejects). */
+async function within(ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export interface ExecutorOptions {
   /** Jobs processed at once by this executor (EXECUTOR_CONCURRENCY). */
   concurrency: number;
@@ -635,7 +650,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     sweepTimer = undefined;
     driftTimer = undefined;
     await heartbeat?.stop();
-    await sweeping;
+    // The sweep is best effort and idempotent: a close does not wait on one stuck behind a Redis outage.
+    await within(CLOSE_DRAIN_MS / 2, sweeping ?? Promise.resolve());
   };
 
   return {
@@ -721,11 +737,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           ]);
           clearTimeout(timer);
           if (!drained) {
+            // BullMQ returns the pending close promise to a second close(), so the force close is bounded
+            // too; the caller's connections are disconnected next, which ends whatever still waits on them.
             log.warn({ waitedMs: CLOSE_DRAIN_MS }, 'in-flight orders did not finish in time: closing anyway');
-            await w.close(true);
+            await within(CLOSE_DRAIN_MS / 2, w.close(true));
           }
         }
-        await queue?.close();
+        await within(CLOSE_DRAIN_MS / 2, queue?.close() ?? Promise.resolve());
       });
     },
     abort() {
