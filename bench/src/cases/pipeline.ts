@@ -278,7 +278,7 @@ export const pipelineCase: BenchCase = {
         `Targets at ${fmtRate(MAIN_RATE)} ticks: p50 ≤ ${TARGET_P50} ms, p99 ≤ ${TARGET_P99} ms, p50 within +1 ms of the baseline.${missed ? ' At least one target was MISSED in this run: see the profile table.' : ''}`,
         `Samples: orders whose tick arrived inside the measured window (warm-up excluded); ${n} at the main rate${n < 10_000 && !ctx.smoke ? ' (fewer than 10k: too few to trust p99)' : ''}.`,
         `Baseline: one process, WS → zod frame decode → the same every-nth code → POST over an undici Pool (16 connections), against the same simulator right after the pipeline.`,
-        `Strategy workers: 2, run as ${main?.strategyEntry ?? results[0]?.strategyEntry} (apps/strategy once the registry lists every-nth). Executor concurrency 32, risk caps off (cooldown 0).`,
+        `Strategy workers: 2, run as ${main?.strategyEntry ?? results[0]?.strategyEntry}. Executor concurrency 32, risk caps off (cooldown 0).`,
         'The simulator is the load generator; its CPU is in the CPU table. Other sessions share this 2-core machine, so every figure is noisy.',
       );
       const floor: Table = {

@@ -14,7 +14,6 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { type BenchCase, type BenchContext, now } from '../context.js';
-import { registered } from '../lib/every-nth.js';
 import { appMain, type Proc, procMain, request, sleep, spawnNode, waitReady } from '../lib/procs.js';
 import { type SimHandle, startSim } from '../lib/stack.js';
 import type { Table } from '../report.js';
@@ -54,7 +53,7 @@ async function startApp(name: string, entry: string, env: Record<string, string>
   return p;
 }
 
-const strategyEntry = () => (registered() ? appMain('strategy') : procMain('strategy'));
+const strategyEntry = () => appMain('strategy');
 
 /** Rate between the moments `read()` crosses 10% and 90% of `total` (start-up and tail excluded). */
 async function rateBetween(read: () => Promise<number>, total: number, maxMs: number): Promise<number> {
@@ -332,7 +331,7 @@ export const stagesCase: BenchCase = {
         notes: [
           'Each stage runs alone as its real process; rates are taken between 10% and 90% of the work (start-up and tail excluded).',
           'Ingest is bounded by what the simulator can push into one socket on this machine; see the frames floor.',
-          `Strategy workers run ${registered() ? 'apps/strategy' : 'bench/procs/strategy (the app main with every-nth; apps/strategy once the registry lists it)'}.`,
+          'Strategy workers run apps/strategy with STRATEGY=every-nth.',
           'Other sessions share this 2-core machine: every figure is noisy.',
         ],
       };

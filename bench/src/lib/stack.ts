@@ -6,7 +6,6 @@ import { ACTIVITY_INTERVAL, generateMarkets } from '@polybot/exchange';
 import { createRedis, keys, type OrderEvent, OrderEventContract } from '@polybot/shared';
 import { freePort } from '@polybot/shared/testing';
 import { Queue } from 'bullmq';
-import { registered } from './every-nth.js';
 import { appMain, type Proc, procMain, request, spawnNode, waitReady } from './procs.js';
 
 export const SIM_SEED = 7;
@@ -75,7 +74,7 @@ export interface Stack {
   ns: string;
   procs: Proc[];
   /** Whether the strategy ran as the real app (registry lists every-nth) or the bench's copy of its main. */
-  strategyEntry: 'apps/strategy' | 'bench/procs/strategy';
+  strategyEntry: 'apps/strategy';
   /** Stops the ingestor, lets strategy and executor drain, then stops them. */
   stop(): Promise<void>;
 }
@@ -101,7 +100,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     POLYBOT_MARKETS: o.sim.markets.join(','),
     ...o.env,
   };
-  const strategyEntry = registered() ? 'apps/strategy' : 'bench/procs/strategy';
+  const strategyEntry = 'apps/strategy';
   const procs: Proc[] = [];
   const start = async (name: string, entry: string) => {
     const port = await freePort();
@@ -117,10 +116,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const exe = await start('executor', appMain('executor'));
     waits.push(waitReady(exe.p, exe.url));
     for (let i = 1; i <= o.workers; i++) {
-      const s = await start(
-        `strategy-${i}`,
-        strategyEntry === 'apps/strategy' ? appMain('strategy') : procMain('strategy'),
-      );
+      const s = await start(`strategy-${i}`, appMain('strategy'));
       waits.push(waitReady(s.p, s.url));
     }
     await Promise.all(waits);
