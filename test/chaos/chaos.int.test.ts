@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, TERMINAL_ORDER_EVENTS, toMicro } from '@polybot/shared';
+import { keys, readTallies, TERMINAL_ORDER_EVENTS, toMicro } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWorkspace } from '../support/build.js';
@@ -38,8 +38,10 @@ import {
   checkQueueEmpty,
   checkSecrets,
   checkTerminalOnce,
+  checkTickAccounting,
   checkUniqueIntents,
   renderChecks,
+  renderTallies,
 } from './invariants.js';
 import { type Stack, startStack } from './stack.js';
 
@@ -172,6 +174,7 @@ describe('chaos', () => {
         c.hgetall(k.positions),
         c.xlen(k.dead),
       ]);
+      const tallies = await readTallies(c, k, PARTITIONS);
       let ticks = 0;
       for (let p = 0; p < PARTITIONS; p++) ticks += await c.xlen(k.ticks(p));
       const redisValues = await dumpNamespace(c, ns);
@@ -207,6 +210,14 @@ describe('chaos', () => {
         ...g(3, checkTerminalOnce(logs.intents, logs.events)),
         ...g(3, checkQueueEmpty(queue)),
         ...g(3, checkUniqueIntents(logs.intents)),
+        ...g(
+          3,
+          checkTickAccounting(
+            tallies,
+            new Set(logs.intents.map((i) => i.intent_id)).size,
+            counts.garbageOrigins.length,
+          ),
+        ),
         ...g(4, checkPerMarketOrder(logs.intents)),
         ...g(5, checkPositionCap(ledger, toMicro(MAX_POSITION))),
         ...g(5, checkExposureCap(ledger, toMicro(MAX_EXPOSURE))),
@@ -237,6 +248,7 @@ describe('chaos', () => {
             `${counts.faultWindows} fault windows · ${counts.socketDrops} socket drops · ${counts.tokenExpiries} token expiries · ` +
             `${counts.stalls} stalls · ${counts.garbageEntries} garbage entries · ${counts.haltToggles} halts`,
           `chaos: ${ticks} tick entries · ${logs.intents.length} intents · ${acked} acked · ${ledger.length} venue orders · ${dead} dead letters`,
+          `chaos: ${renderTallies(tallies)}`,
           `chaos: rejected by code ${JSON.stringify(Object.fromEntries(reasons))} · worst BUY fill vs tick price +${(worstSlip * 100).toFixed(2)} % · child logs in ${logFile}`,
           renderChecks(checks),
         ].join('\n'),

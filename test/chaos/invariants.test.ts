@@ -14,8 +14,10 @@ import {
   checkQueueEmpty,
   checkSecrets,
   checkTerminalOnce,
+  checkTickAccounting,
   checkUniqueIntents,
   renderChecks,
+  renderTallies,
   type VenueOrder,
 } from './invariants.js';
 
@@ -161,5 +163,26 @@ describe('invariant checks', () => {
   it('dead letters (G6): a garbage entry without its dead letter fails', () => {
     expect(checkDeadLettered(['s 1-0', 's 2-0'], new Set(['s 1-0', 's 2-0', 'x 9-9'])).ok).toBe(true);
     expect(checkDeadLettered(['s 1-0', 's 2-0'], new Set(['s 1-0']))).toMatchObject({ ok: false, examples: ['s 2-0'] });
+  });
+
+  it('tick accounting: every entry counted once, intents from passed decisions, garbage dead', () => {
+    const t = (partition: number, entriesAdded: number, entries: Record<string, number>, intent = 0) => ({
+      partition,
+      entriesAdded,
+      accounted: Object.values(entries).reduce((a, b) => a + b, 0),
+      entries,
+      decisions: { intent, 'blocked:cooldown': 2 },
+    });
+    const clean = [t(0, 10, { none: 6, decided: 3, dead: 1 }, 3), t(1, 4, { none: 2, dup: 1, dead: 1 }, 0)];
+    expect(checkTickAccounting(clean, 3, 2).every((c) => c.ok)).toBe(true);
+    expect(renderTallies(clean)).toBe(
+      'entries: dead 2, decided 3, dup 1, none 8 · decisions: blocked:cooldown 4, intent 3',
+    );
+    const lost = [t(0, 10, { none: 5, decided: 3, dead: 1 }, 3), t(1, 4, { none: 2, dup: 1, dead: 1 })];
+    const [counted, fromPassed, dead] = checkTickAccounting(lost, 4, 3);
+    expect(counted?.ok).toBe(false);
+    expect(counted?.examples).toEqual(['p0 counted 9 of 10']);
+    expect(fromPassed?.ok).toBe(false);
+    expect(dead?.ok).toBe(false);
   });
 });

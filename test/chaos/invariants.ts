@@ -316,3 +316,57 @@ export function checkDeadLettered(injected: readonly string[], deadOrigins: Read
     `${injected.length - missing.length}/${injected.length} dead-lettered`,
   );
 }
+
+/** A partition's per-tick accounting (keys.tally) next to its stream's entries-added. */
+export interface TallyCounts {
+  partition: number;
+  entriesAdded: number;
+  accounted: number;
+  entries: Readonly<Record<string, number>>;
+  decisions: Readonly<Record<string, number>>;
+}
+
+/**
+ * Guarantee 3's per-tick accounting: every entry ever added to a tick stream was counted exactly once by the
+ * workers (decided, no signal, gap, duplicate copy, dead), however many kills and redeliveries it went
+ * through; every intent in `{ns}:intents` comes from a decision the gate passed; every garbage entry the driver
+ * injected is among the dead ones.
+ */
+export function checkTickAccounting(
+  tallies: readonly TallyCounts[],
+  uniqueIntents: number,
+  garbageInjected: number,
+): CheckResult[] {
+  const off = tallies
+    .filter((t) => t.accounted !== t.entriesAdded)
+    .map((t) => `p${t.partition} counted ${t.accounted} of ${t.entriesAdded}`);
+  const added = tallies.reduce((n, t) => n + t.entriesAdded, 0);
+  const passed = tallies.reduce((n, t) => n + (t.decisions.intent ?? 0), 0);
+  const dead = tallies.reduce((n, t) => n + (t.entries.dead ?? 0), 0);
+  return [
+    result('every tick entry counted exactly once', off, `${added} entries added, ${off.length} partitions off`),
+    result(
+      'every intent comes from a passed decision',
+      uniqueIntents > passed ? [`${uniqueIntents} intents > ${passed} passed decisions`] : [],
+      `${uniqueIntents} intents, ${passed} passed decisions`,
+    ),
+    result(
+      'every garbage entry counted dead',
+      dead < garbageInjected ? [`${dead} dead < ${garbageInjected} injected`] : [],
+      `${dead} dead, ${garbageInjected} injected`,
+    ),
+  ];
+}
+
+/** One line of counts: entries by class and decisions by outcome, summed over partitions. */
+export function renderTallies(tallies: readonly TallyCounts[]): string {
+  const sum = (pick: (t: TallyCounts) => Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = {};
+    for (const t of tallies) for (const [f, n] of Object.entries(pick(t))) out[f] = (out[f] ?? 0) + n;
+    return Object.entries(out)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([f, n]) => `${f} ${n}`)
+      .join(', ');
+  };
+  return `entries: ${sum((t) => t.entries)} · decisions: ${sum((t) => t.decisions)}`;
+}

@@ -3,7 +3,7 @@
 // processed, and the set of intents is exactly the one a single worker produces on the same stream, with
 // one job per intent.
 
-import { intentIdWithoutNs, keys } from '@polybot/shared';
+import { intentIdWithoutNs, keys, readTallies, sumTallies } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StrategyWorker } from '../src/index.js';
@@ -44,7 +44,16 @@ function stream(): TickSpec[] {
   return out;
 }
 
-async function run(crash: boolean): Promise<{ intents: string[]; jobs: string[]; intentEntries: number }> {
+interface RunResult {
+  intents: string[];
+  jobs: string[];
+  intentEntries: number;
+  tally: ReturnType<typeof sumTallies>;
+  /** Per partition: entries accounted by the workers' tallies vs entries ever added to the stream. */
+  perPartition: [number, number][];
+}
+
+async function run(crash: boolean): Promise<RunResult> {
   const redis = await startRedis({ own: true });
   servers.push(redis);
   const k = keys(redis.ns);
@@ -69,6 +78,7 @@ async function run(crash: boolean): Promise<{ intents: string[]; jobs: string[];
   }
   await vi.waitFor(async () => expect(await drained(c, k, P)).toBe(true), { timeout: 50_000, interval: 100 });
   const intents = await readIntents(c, k);
+  const tallies = await readTallies(c, k, P);
   const q = ordersQueue(redis.url, k);
   try {
     const jobs = await jobIds(q);
@@ -76,6 +86,8 @@ async function run(crash: boolean): Promise<{ intents: string[]; jobs: string[];
       intents: [...new Set(intents.map((i) => intentIdWithoutNs(i.intent_id)))].sort(),
       jobs: jobs.map(intentIdWithoutNs).sort(),
       intentEntries: intents.length,
+      tally: sumTallies(tallies),
+      perPartition: tallies.map((t) => [t.accounted, t.entriesAdded]),
     };
   } finally {
     await q.close();
@@ -90,6 +102,14 @@ describe('crash mid-stream', () => {
     const crashed = await run(true);
     expect(crashed.intents).toEqual(reference.intents);
     expect(crashed.jobs).toEqual(reference.intents);
+    // Per-tick accounting: every entry counted once, in both runs, and the crash changes no count.
+    for (const r of [reference, crashed]) {
+      for (const [accounted, added] of r.perPartition) expect(accounted).toBe(added);
+      expect(r.tally.entriesAdded).toBe(MARKETS * PER_MARKET);
+      expect(r.tally.decisions.intent).toBe(reference.intents.length);
+    }
+    expect(crashed.tally.entries).toEqual(reference.tally.entries);
+    expect(crashed.tally.decisions).toEqual(reference.tally.decisions);
     // {ns}:intents may repeat an intent only if the crash fell between its append and its mark.
     expect(crashed.intentEntries - crashed.intents.length).toBeLessThanOrEqual(256);
   }, 120_000);

@@ -23,6 +23,7 @@ export * from './redis/connection.js';
 export * from './redis/keys.js';
 export * from './redis/partition.js';
 export * from './redis/streams.js';
+export * from './redis/tally.js';
 export * from './redis/topology.js';
 export * from './time/clock.js';
 export * from './util/fnv1a.js';

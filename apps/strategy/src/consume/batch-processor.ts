@@ -104,6 +104,8 @@ export interface BatchProcessorDeps {
 type Decoded = { id: string; entry: Tick | Gap };
 
 interface Pending {
+  /** The stream entry the decision came from (its tally). */
+  entryId: string;
   req: RiskRequest;
   now: number;
   intent: Intent;
@@ -128,10 +130,16 @@ export class BatchProcessor {
     const p = ctx.partition;
     const streamKey = d.keys.ticks(p);
     const { entries, bad } = parseEntries(rawEntries);
-    const ackIds: string[] = [];
+    // Entry id → its tally fields (keys.tally): every acked entry gets exactly one `t:` class.
+    const tally = new Map<string, string[]>();
+    const mark = (id: string, field: string) => {
+      const l = tally.get(id);
+      if (l) l.push(field);
+      else tally.set(id, [field]);
+    };
     for (const b of bad) {
       await this.#dead(streamKey, b.id, 'StreamEntry', b.error.message, undefined);
-      if (b.id !== '?') ackIds.push(b.id);
+      if (b.id !== '?') mark(b.id, 't:dead');
     }
     const decoded: Decoded[] = [];
     for (const e of entries) {
@@ -139,7 +147,7 @@ export class BatchProcessor {
       if (r.ok) decoded.push({ id: e.id, entry: r.value });
       else {
         await this.#dead(streamKey, e.id, 'TickStreamEntry', r.error.message, e);
-        ackIds.push(e.id);
+        mark(e.id, 't:dead');
       }
     }
 
@@ -159,14 +167,17 @@ export class BatchProcessor {
     let decisions = 0;
     let invalid = 0;
     for (const { id, entry } of decoded) {
-      ackIds.push(id);
       const m = entry.market_id;
       const current = working.get(m) ?? ctx.slots.get(m) ?? { slot: newSlot(d.strategy, m), lastId: '0-0' };
       // Already applied (checkpointed) entries are only acked: their intents were enqueued before.
-      if (compareStreamIds(id, current.lastId) <= 0) continue;
+      if (compareStreamIds(id, current.lastId) <= 0) {
+        mark(id, 't:skip');
+        continue;
+      }
       // The same venue tick twice in a row is one event: the copy is acked, not decided again.
       if (entry.type === 'tick' && entry.key === current.lastKey) {
         working.set(m, { ...current, lastId: id });
+        mark(id, 't:dup');
         continue;
       }
       const position = positions.get(m) ?? mutableView(FLAT);
@@ -181,6 +192,7 @@ export class BatchProcessor {
         // the market's state is left as it was, and the stream moves on (deterministically, on re-runs too).
         await this.#dead(streamKey, id, 'StrategyError', String((err as Error)?.message ?? err), undefined);
         working.set(m, { ...current, lastId: id });
+        mark(id, 't:dead');
         continue;
       }
       working.set(m, {
@@ -189,7 +201,12 @@ export class BatchProcessor {
         ...(entry.type === 'tick' ? { lastKey: entry.key } : {}),
       });
       invalid += step.invalid;
-      if (step.decisions.length === 0) continue;
+      for (let j = 0; j < step.invalid; j++) mark(id, 'd:invalid');
+      if (step.decisions.length === 0) {
+        mark(id, entry.type === 'tick' ? 't:none' : 't:gap');
+        continue;
+      }
+      mark(id, 't:decided');
       const tDecide = d.clock.now();
       const key = entry.type === 'tick' ? entry.key : gapKey(entry);
       const tEmit = entry.type === 'tick' ? entry.emit_ts_ms : entry.ts_ms;
@@ -198,9 +215,13 @@ export class BatchProcessor {
         decisions++;
         const iid = intentId(d.keys.ns, d.strategy.name, key, i);
         // A tick seen again later in the batch decides the same intent: it is gated and enqueued once.
-        if (seen.has(iid)) return;
+        if (seen.has(iid)) {
+          mark(id, 'd:repeat');
+          return;
+        }
         seen.add(iid);
         pending.push({
+          entryId: id,
           req: {
             intentId: iid,
             marketId: m,
@@ -254,6 +275,7 @@ export class BatchProcessor {
         const x = pending[i] as Pending;
         if (v.ok) items.push({ intent: x.intent, logged: v.logged });
         else if (!v.replayed) d.metrics.blocks.inc({ reason: v.reason });
+        mark(x.entryId, v.ok ? 'd:intent' : `d:blocked:${v.reason}`);
       });
       if (items.length > 0) {
         if (!ctx.lease.valid()) return { fenced: true };
@@ -266,21 +288,31 @@ export class BatchProcessor {
       }
     }
 
-    if (ackIds.length === 0) return { fenced: false, acked: 0 };
+    if (tally.size === 0) return { fenced: false, acked: 0 };
     if (d.beforeAck) await d.beforeAck(p);
     const fields: string[] = [];
     for (const [m, r] of working) fields.push(m, encodeSlotRecord(r));
+    // Entries with the same tally code are acked (and counted) together.
+    const groups = new Map<string, string[]>();
+    for (const [id, marks] of tally) {
+      const code = marks.join(',');
+      const g = groups.get(code);
+      if (g) g.push(id);
+      else groups.set(code, [id]);
+    }
+    const acks: (string | number)[] = [groups.size];
+    for (const [code, ids] of groups) acks.push(code, ids.length, ...ids);
     const reply = Number(
       await runScript(
         d.redis,
         CHECKPOINT_ACK,
-        [d.keys.lease(p), d.keys.state(p), streamKey],
-        [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...ackIds],
+        [d.keys.lease(p), d.keys.state(p), streamKey, d.keys.tally(p)],
+        [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...acks],
       ),
     );
     if (reply < 0) return { fenced: true };
     for (const [m, r] of working) ctx.slots.set(m, r);
-    d.metrics.entries.inc({ partition: String(p) }, ackIds.length);
+    d.metrics.entries.inc({ partition: String(p) }, tally.size);
     return { fenced: false, acked: reply };
   }
 

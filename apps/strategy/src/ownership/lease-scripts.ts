@@ -48,8 +48,12 @@ return 0
 `);
 
 /**
- * Fenced checkpoint and ack: only the current lease holder may move the partition forward.
- * KEYS: lease, state hash, tick stream. ARGV: lease value, group, n (state fields), field1, json1, …, ids….
+ * Fenced checkpoint, ack and per-tick accounting: only the current lease holder may move the partition forward.
+ * KEYS: lease, state hash, tick stream, tally hash.
+ * ARGV: lease value, group, n (state fields), field1, json1, …, g (id groups), then per group: its tally code
+ * (comma-separated tally fields), k, and k entry ids.
+ * Each group's tally fields grow by the number of its entries XACK actually acknowledged, so an entry delivered
+ * twice (a crash before its ack, a takeover) is counted once.
  * Returns the number of entries acked, or -1 when the lease is not ours (nothing is written).
  */
 export const CHECKPOINT_ACK = luaScript(`
@@ -65,11 +69,23 @@ while n > 0 do
   n = n - take
 end
 if i > #ARGV then return 0 end
-local ids = {}
-for j = i, #ARGV do ids[#ids + 1] = ARGV[j] end
+local groups = tonumber(ARGV[i])
+i = i + 1
 local acked = 0
-for s = 1, #ids, 4000 do
-  acked = acked + redis.call('XACK', KEYS[3], ARGV[2], unpack(ids, s, math.min(s + 3999, #ids)))
+for g = 1, groups do
+  local code = ARGV[i]
+  local k = tonumber(ARGV[i + 1])
+  i = i + 2
+  local last = i + k - 1
+  local a = 0
+  for s = i, last, 4000 do
+    a = a + redis.call('XACK', KEYS[3], ARGV[2], unpack(ARGV, s, math.min(s + 3999, last)))
+  end
+  if a > 0 then
+    for f in string.gmatch(code, '[^,]+') do redis.call('HINCRBY', KEYS[4], f, a) end
+  end
+  acked = acked + a
+  i = last + 1
 end
 return acked
 `);

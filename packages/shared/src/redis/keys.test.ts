@@ -14,7 +14,7 @@ function hashTag(key: string): string {
 describe('keys', () => {
   const k = keys('polybot');
   it('keeps a partition, its dedup index, lease, fence and state in one slot', () => {
-    const tags = new Set([k.ticks(3), k.lastEmit(3), k.lease(3), k.fence(3), k.state(3)].map(hashTag));
+    const tags = new Set([k.ticks(3), k.lastEmit(3), k.lease(3), k.fence(3), k.state(3), k.tally(3)].map(hashTag));
     expect(tags.size).toBe(1);
     expect(hashTag(k.ticks(3))).not.toBe(hashTag(k.ticks(4)));
   });

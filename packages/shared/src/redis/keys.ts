@@ -1,6 +1,6 @@
 // Every Redis key polybot uses, built in one place. Keys that one command, MULTI or script touches together
 // share a hash tag, so the layout runs unchanged on Redis Cluster:
-//   - a tick partition, its dedup index, lease and strategy state share `{ns:pN}`;
+//   - a tick partition, its dedup index, lease, strategy state and tallies share `{ns:pN}`;
 //   - the risk gate's keys and the halt switch share `{ns:risk}`;
 //   - the BullMQ queue lives under the braced prefix `{ns:bull}`.
 
@@ -18,6 +18,12 @@ export interface Keys {
   fence(p: number): string;
   /** Strategy checkpoints of partition p: hash market_id → state JSON + last entry id. */
   state(p: number): string;
+  /**
+   * Per-tick accounting of partition p (hash field → count), written by the fenced checkpoint+ack script, so
+   * every entry is counted exactly once however often it is delivered: `t:<class>` per entry (none, decided,
+   * gap, dup, skip, dead) and `d:<outcome>` per decision (intent, blocked:<reason>, repeat, invalid).
+   */
+  tally(p: number): string;
   /** Consumer group of the strategy workers on every tick stream. */
   readonly strategyGroup: string;
   /** Live strategy workers: sorted set worker id → last heartbeat ms. */
@@ -59,6 +65,7 @@ export function keys(ns: string): Keys {
     lease: (p: number) => `${ns}:lease:${tag(p)}`,
     fence: (p: number) => `${ns}:fence:${tag(p)}`,
     state: (p: number) => `${ns}:state:${tag(p)}`,
+    tally: (p: number) => `${ns}:tally:${tag(p)}`,
     strategyGroup: `${ns}-strategy`,
     workers: `${ns}:workers`,
     feed: `${ns}:feed`,
