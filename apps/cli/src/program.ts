@@ -173,13 +173,33 @@ Examples:
       });
       redis.on('error', () => {});
       const ns = o.ns ?? cfg.POLYBOT_NS;
+      // --watch: Ctrl-C ends the loop after the current frame, closes Redis and exits 0.
+      let stop = false;
+      let wake: () => void = () => {};
+      const onSignal = () => {
+        stop = true;
+        wake();
+      };
+      if (o.watch) {
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      }
       try {
         do {
           const s = await collectStatus({ redis, ns, partitions: cfg.POLYBOT_PARTITIONS });
           io.out.write(o.json ? `${JSON.stringify(s)}\n` : `${renderStatus(s).join('\n')}\n`);
-          if (o.watch) await new Promise((r) => setTimeout(r, 1000));
-        } while (o.watch);
+          if (o.watch && !stop)
+            await new Promise<void>((r) => {
+              const t = setTimeout(r, 1000);
+              wake = () => {
+                clearTimeout(t);
+                r();
+              };
+            });
+        } while (o.watch && !stop);
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         redis.disconnect();
       }
     });
