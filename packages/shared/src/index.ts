@@ -18,6 +18,7 @@ export * from './lifecycle/signals.js';
 export * from './logging/logger.js';
 export * from './logging/scrub.js';
 export * from './money/decimal.js';
+export { ephemeralLow, freePort } from './net/free-port.js';
 export * from './ops/ops-server.js';
 export * from './redis/connection.js';
 export * from './redis/keys.js';

@@ -5,18 +5,20 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLogger, createRedisClient, keys, type Logger, loadConfig, type RedisClient } from '@polybot/shared';
+import {
+  createLogger,
+  createRedisClient,
+  freePort,
+  keys,
+  type Logger,
+  loadConfig,
+  type RedisClient,
+} from '@polybot/shared';
 import { Queue } from 'bullmq';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
 import { collectStatus, renderStatus } from '../status/collect-status.js';
-import {
-  freePort,
-  hasRedisServer,
-  type LocalRedis,
-  REDIS_MISSING_HELP,
-  startLocalRedis,
-} from '../supervisor/local-redis.js';
+import { hasRedisServer, type LocalRedis, REDIS_MISSING_HELP, startLocalRedis } from '../supervisor/local-redis.js';
 import { createLineFormatter } from '../supervisor/log-lines.js';
 import { type ChildSpec, Supervisor } from '../supervisor/supervisor.js';
 

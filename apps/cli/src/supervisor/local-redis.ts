@@ -3,8 +3,8 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@polybot/shared';
 import { Redis } from 'ioredis';
 
 export const REDIS_MISSING_HELP = [
@@ -18,18 +18,6 @@ export const REDIS_MISSING_HELP = [
 export function hasRedisServer(env: NodeJS.ProcessEnv = process.env): boolean {
   const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore', env });
   return r.error === undefined && r.status === 0;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface LocalRedis {
