@@ -215,20 +215,6 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
     partitions: () => [...consumers.keys()].sort((a, b) => a - b),
     start() {
       starting ??= (async () => {
-        // Redis may be down while we start (a restart, a failover): wait for it instead of exiting.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await refreshClockMode();
-            break;
-          } catch (err) {
-            if (lifecycle.state === 'stopping' || lifecycle.state === 'stopped') throw err;
-            const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-            if (attempt === 1 || attempt % 10 === 0) {
-              logger.warn({ err, attempt }, 'redis not reachable at start-up: retrying');
-            }
-            await new Promise((r) => setTimeout(r, delay));
-          }
-        }
         sink = createIntentSink({
           queueConnection,
           redis,
@@ -250,7 +236,22 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
           ...(deps.beforeAck ? { beforeAck: deps.beforeAck } : {}),
           ...(deps.slippageBps !== undefined ? { slippageBps: deps.slippageBps } : {}),
         });
-        await leases.start();
+        // Redis may be down while we start, or go down half-way (a restart, a failover): every Redis step of
+        // start-up is retried until it holds, instead of exiting.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await refreshClockMode();
+            await leases.start();
+            break;
+          } catch (err) {
+            if (lifecycle.state === 'stopping' || lifecycle.state === 'stopped') throw err;
+            const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+            if (attempt === 1 || attempt % 10 === 0) {
+              logger.warn({ err, attempt }, 'redis not reachable at start-up: retrying');
+            }
+            await new Promise((r) => setTimeout(r, delay));
+          }
+        }
         const refresh = () => {
           metaTimer = setTimeout(() => {
             refreshClockMode()

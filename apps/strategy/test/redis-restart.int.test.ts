@@ -78,4 +78,28 @@ describe('redis restart', () => {
     await writeTicks(c, k, 4, [{ market: market(1), yes: 300_000, emit: T0 }]);
     await vi.waitFor(async () => expect(await readIntents(c, k)).toHaveLength(1), { timeout: 15_000 });
   });
+
+  it('guarantee 6: a worker whose first heartbeat fails after Redis answered retries instead of exiting', async () => {
+    // Regression (20-minute chaos run, seed 1701): Redis went down between the start-up's first read and the
+    // first lease heartbeat; only the first read was retried, so the heartbeat's error ended the process.
+    // A wrong-typed registry key makes the heartbeat fail deterministically while every other read works.
+    redis = await startRedis({ own: true });
+    const k = keys(redis.ns);
+    const c = redis.client();
+    await c.set(k.workers, 'not a sorted set');
+    const w = makeWorker(redis);
+    workers.push(w);
+    let started = false;
+    const starting = w.start().then(() => {
+      started = true;
+    });
+    await vi.waitFor(async () => expect(await c.get(k.workers)).toBe('not a sorted set'));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(started).toBe(false);
+    await c.del(k.workers);
+    await starting;
+    expect(w.lifecycle.state).toBe('running');
+    await writeTicks(c, k, 4, [{ market: market(1), yes: 300_000, emit: T0 }]);
+    await vi.waitFor(async () => expect(await readIntents(c, k)).toHaveLength(1), { timeout: 15_000 });
+  });
 });
