@@ -5,7 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLogger, createRedisClient, keys, type Logger, loadConfig, type RedisClient } from '@polybot/shared';
+import {
+  ConfigError,
+  createLogger,
+  createRedisClient,
+  ensurePartitions,
+  keys,
+  type Logger,
+  loadConfig,
+  type RedisClient,
+} from '@polybot/shared';
 import { Queue } from 'bullmq';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
@@ -72,6 +81,14 @@ export async function runUp(opts: UpOptions): Promise<number> {
     write(`redis      ${redisUrl} (local, data in ${dataDir}, AOF on)`);
   } else {
     write('redis      REDIS_URL');
+  }
+
+  // Refuse before starting anything when POLYBOT_PARTITIONS is not the namespace's own.
+  const refusal = await checkPartitions(redisUrl, cfg.POLYBOT_NS, cfg.POLYBOT_PARTITIONS, cfg.REDIS_CLUSTER_NODES);
+  if (refusal) {
+    opts.err.write(`polybot: ${refusal}\n`);
+    await localRedis?.stop();
+    return 2;
   }
 
   const format = createLineFormatter({ json: opts.json, color: tty });
@@ -213,6 +230,26 @@ export async function runUp(opts: UpOptions): Promise<number> {
   redis.disconnect();
   await localRedis?.stop();
   return 0;
+}
+
+/** The refusal line when POLYBOT_PARTITIONS differs from the namespace's (recording it on first start). */
+async function checkPartitions(
+  url: string,
+  ns: string,
+  partitions: number,
+  clusterNodes: string | undefined,
+): Promise<string | undefined> {
+  const redis = createRedisClient(url, 'command', { name: 'cli-up', ...(clusterNodes ? { clusterNodes } : {}) });
+  redis.on('error', () => {});
+  try {
+    await ensurePartitions(redis, ns, partitions);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Waits until the orders queue has no waiting, delayed or active job, or the timeout passes. */
