@@ -121,9 +121,13 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-/** Starts `masters` masters (+ `replicasPerMaster` replicas each) and creates the cluster. */
+/**
+ * Starts `masters` masters (+ `replicasPerMaster` replicas each) and creates the cluster. `aof` (default true:
+ * appendfsync always, what failover tests want) off gives nodes configured like `startRedis()`'s default
+ * server, for benchmarks that compare the two.
+ */
 export async function startRedisCluster(
-  opts: { masters?: number; replicasPerMaster?: number } = {},
+  opts: { masters?: number; replicasPerMaster?: number; aof?: boolean } = {},
 ): Promise<TestCluster> {
   const masters = opts.masters ?? 3;
   const replicas = opts.replicasPerMaster ?? 0;
@@ -146,10 +150,7 @@ export async function startRedisCluster(
       'nodes.conf',
       '--cluster-node-timeout',
       '1000',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...(opts.aof === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always']),
       '--save',
       '',
       '--protected-mode',
