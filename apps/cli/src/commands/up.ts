@@ -84,7 +84,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
   }
 
   // Refuse before starting anything when POLYBOT_PARTITIONS is not the namespace's own.
-  const refusal = await checkPartitions(redisUrl, cfg.POLYBOT_NS, cfg.POLYBOT_PARTITIONS, cfg.REDIS_CLUSTER_NODES);
+  const refusal = await checkPartitions(redisUrl, cfg.POLYBOT_NS, cfg.POLYBOT_PARTITIONS, cfg.REDIS_CLUSTER_NODES, log);
   if (refusal) {
     opts.err.write(`polybot: ${refusal}\n`);
     await localRedis?.stop();
@@ -232,12 +232,16 @@ export async function runUp(opts: UpOptions): Promise<number> {
   return 0;
 }
 
-/** The refusal line when POLYBOT_PARTITIONS differs from the namespace's (recording it on first start). */
+/**
+ * The refusal line when POLYBOT_PARTITIONS differs from the namespace's (recording it on first start). An
+ * unreachable Redis is not a refusal: the apps wait for it and check when they connect.
+ */
 async function checkPartitions(
   url: string,
   ns: string,
   partitions: number,
   clusterNodes: string | undefined,
+  log: Logger,
 ): Promise<string | undefined> {
   const redis = createRedisClient(url, 'command', { name: 'cli-up', ...(clusterNodes ? { clusterNodes } : {}) });
   redis.on('error', () => {});
@@ -246,7 +250,8 @@ async function checkPartitions(
     return undefined;
   } catch (err) {
     if (err instanceof ConfigError) return err.message;
-    throw err;
+    log.warn({ err }, 'partition count not checked: Redis unreachable (the apps check it when they connect)');
+    return undefined;
   } finally {
     redis.disconnect();
   }
