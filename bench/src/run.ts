@@ -9,10 +9,19 @@ import { pipelineCase } from './cases/pipeline.js';
 import { redisFloors } from './cases/redis-floors.js';
 import { simulatorBench } from './cases/simulator.js';
 import { stagesCase } from './cases/stages.js';
+import { topologiesCase } from './cases/topologies.js';
 import type { BenchCase } from './context.js';
 import { renderSection, renderTable, runInfo, writeSections } from './report.js';
 
-const CASES: BenchCase[] = [redisFloors, simulatorBench, pipelineCase, stagesCase, memoryCase, backtestCase];
+const CASES: BenchCase[] = [
+  redisFloors,
+  simulatorBench,
+  pipelineCase,
+  stagesCase,
+  memoryCase,
+  backtestCase,
+  topologiesCase,
+];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -1,7 +1,8 @@
 // What an asynchronous failover can lose on a sharded Redis: the order job (queue shard) written just before
-// the kill, while its intent (logged after the job, on another shard) survives. The executor's sweep finds
-// an intent with neither a job nor a terminal event and enqueues it again under its own id (G3), and the
-// venue still sees one order per intent (G2).
+// the kill, while its intent (logged after the job, on another shard) survives; or the terminal event (orders
+// shard) while the queue's shard keeps the job's completion. The executor's sweep finds an intent without a
+// terminal event and enqueues it again under its own id, or runs its completed job again (G3), and the venue
+// still sees one order per intent (G2): the second POST carries the same idempotency key.
 
 import {
   createRedisClient,
@@ -98,6 +99,94 @@ describe('executor sweep after a lost job', () => {
       const ledger = sim.ledger();
       for (const i of [kept, lost]) expect(ledger.filter((o) => o.client_order_id === i.intent_id)).toHaveLength(1);
       expect(ledger).toHaveLength(2);
+    } finally {
+      await executor?.close();
+      await queue.close();
+      await venueClient.close();
+      redis.disconnect();
+      bull.disconnect();
+    }
+  });
+});
+
+describe('executor sweep after a lost terminal event', () => {
+  it('G2+G3: a completed job whose terminal event was lost runs again, and the venue replays the order', async () => {
+    const ns = `${r.ns}t`;
+    const k = keys(ns);
+    const venueClient = createVenueClient({
+      baseUrl: sim.baseUrl,
+      apiKey: sim.devApiKey,
+      timeoutMs: 5000,
+      connections: 2,
+    });
+    const market = (await venueClient.markets({ limit: 10 })).find((m) => {
+      const yes = m.live_price?.buy;
+      return !m.closed && yes !== undefined && yes !== null && Number(yes) > 0.1 && Number(yes) < 0.9;
+    });
+    expect(market).toBeDefined();
+    const now = Date.now();
+    const intent = {
+      intent_id: intentId(ns, 'test', 'tick-9', 0),
+      ns,
+      strategy: 'test',
+      market_id: String(market?.condition_id),
+      side: 'BUY' as const,
+      outcome: 'Yes',
+      quantity: 5_000_000,
+      ref_price: toMicro(String(market?.live_price?.buy), 'half-up'),
+      tick_key: 'tick-9',
+      tick_id: `${now}-0`,
+      partition: 0,
+      decision_index: 0,
+      t_emit: now - 3,
+      t_recv: now - 2,
+      t_decide: now - 1,
+    };
+    const id = intent.intent_id;
+    const redis = createRedisClient(r.url, 'command');
+    const bull = createRedisClient(r.url, 'bullmq');
+    const queue = new Queue(k.ordersQueue, { connection: bull, prefix: k.bullPrefix });
+    const make = () =>
+      createExecutor({
+        ns,
+        redis,
+        bullConnection: bull,
+        venue: venueFromClient(venueClient),
+        logger: silentLogger(),
+        options: { concurrency: 2, writesPerSec: 100, maxAttempts: 5, slippageBps: 1000, sweepIntervalMs: 200 },
+      });
+    let executor: Executor | undefined;
+    try {
+      await queue.add('order', OrderJobContract.encode({ ...intent, t_enqueue: now }), { jobId: id });
+      await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...intent }));
+      executor = make();
+      await executor.start();
+      await expect
+        .poll(async () => (await queue.getJob(id))?.isCompleted(), { timeout: 30_000, interval: 100 })
+        .toBe(true);
+      await executor.close();
+      expect(sim.ledger().filter((o) => o.client_order_id === id)).toHaveLength(1);
+
+      // The orders shard fails over and comes back without the terminal event and its marker; the queue's
+      // shard kept the completed job.
+      const events = (await redis.xrange(k.orders, '-', '+')) as [string, string[]][];
+      const terminalIds = events.filter(([, f]) => f.includes('acked')).map(([entryId]) => entryId);
+      expect(terminalIds).toHaveLength(1);
+      await redis.xdel(k.orders, ...terminalIds);
+      await redis.del(`${ns}:exec:{${k.orders}}:term:${id}`);
+      expect(terminalsOf(await readOrderEvents(redis, ns), id)).toHaveLength(0);
+
+      executor = make();
+      await executor.start();
+      await expect
+        .poll(async () => terminalsOf(await readOrderEvents(redis, ns), id).map((e) => e.event), {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toEqual(['acked']);
+      // Still one order at the venue: the second POST was a replay of the first.
+      expect(sim.ledger().filter((o) => o.client_order_id === id)).toHaveLength(1);
+      expect(await (await queue.getJob(id))?.isCompleted()).toBe(true);
     } finally {
       await executor?.close();
       await queue.close();

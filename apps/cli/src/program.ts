@@ -1,7 +1,7 @@
 // The `polybot` command line: one parser (commander), help with examples on every command, and exit code 2
 // with one clear line for unknown flags or bad values.
 
-import { ConfigError, createRedisClient, loadConfig } from '@polybot/shared';
+import { ConfigError, createRedisClient, ensurePartitions, loadConfig } from '@polybot/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerBacktest } from './backtest/register.js';
 import { renderDiff, runDiff } from './commands/diff.js';
@@ -185,6 +185,7 @@ Examples:
         process.once('SIGTERM', onSignal);
       }
       try {
+        await ensurePartitions(redis, ns, cfg.POLYBOT_PARTITIONS, { record: false });
         do {
           const s = await collectStatus({ redis, ns, partitions: cfg.POLYBOT_PARTITIONS });
           io.out.write(o.json ? `${JSON.stringify(s)}\n` : `${renderStatus(s).join('\n')}\n`);

@@ -584,6 +584,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    * written just before it while the intent, logged after the job on another shard, survives. An intent of
    * the recent tail with neither a terminal event nor a job is enqueued again under its own id: BullMQ drops
    * the add if the job exists after all, and the venue's idempotency key makes a second POST a replay.
+   * The other way round, the orders shard can lose a terminal event while the queue's shard keeps the job's
+   * completion: a completed job of an intent without a terminal event is run again, and finds its order at
+   * the venue by the same key (a replay, never a second order).
    */
   async function sweepOrphans(q: Queue): Promise<number> {
     const { entries } = parseEntries(await deps.redis.xrevrange(k.intents, '+', '-', 'COUNT', ORPHAN_SCAN));
@@ -593,7 +596,15 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (!d.ok || d.value.ns !== deps.ns) continue;
       const id = d.value.intent_id;
       if (await orderLog.readTerminal(id)) continue;
-      if (await q.getJob(id)) continue;
+      const job = await q.getJob(id);
+      if (job) {
+        // Terminal events are written before a job completes: a completed job without one lost it.
+        if ((await job.isCompleted()) && !(await orderLog.readTerminal(id))) {
+          await job.retry('completed');
+          added++;
+        }
+        continue;
+      }
       const data = OrderJobContract.encode({ ...d.value, t_enqueue: clock.now() });
       await q.add('order', data, {
         jobId: id,
@@ -604,7 +615,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     if (added > 0) {
       metrics.sweptJobs.inc(added);
-      log.warn({ added }, 'intents without a job or terminal event (lost in a failover?) enqueued again');
+      log.warn({ added }, 'intents without a terminal event (lost in a failover?) enqueued or run again');
     }
     return added;
   }

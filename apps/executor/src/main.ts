@@ -7,8 +7,10 @@ import {
   createMetricsRegistry,
   createRedisClient,
   createVenueClient,
+  ensurePartitions,
   installShutdownHandlers,
   loadConfigOrExit,
+  PartitionsMismatchError,
   requireConfig,
   startOpsServer,
 } from '@polybot/shared';
@@ -86,10 +88,24 @@ async function main(): Promise<void> {
       await Promise.allSettled([redis.quit(), bull.quit()]);
     },
   });
+  if (cfg.EXECUTOR_HEARTBEAT) {
+    // The heartbeat reads the tick partitions: POLYBOT_PARTITIONS must be the namespace's own. Read-only (the
+    // ingestor and strategy workers record it); best effort while Redis is unreachable.
+    try {
+      await ensurePartitions(redis, cfg.POLYBOT_NS, cfg.POLYBOT_PARTITIONS, { record: false });
+    } catch (err) {
+      if (err instanceof PartitionsMismatchError) throw err;
+      logger.warn({ err }, 'partition count not verified: Redis unreachable');
+    }
+  }
   await executor.start();
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`polybot: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`polybot executor: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -4,11 +4,13 @@ import { performance } from 'node:perf_hooks';
 import {
   type Clock,
   createRedisClient,
+  ensurePartitions,
   type Keys,
   keys,
   Lifecycle,
   type Logger,
   type OpsServer,
+  PartitionsMismatchError,
   PolybotError,
   partition,
   type RedisClient,
@@ -93,6 +95,12 @@ export interface IngestorDeps {
   wsFactory?: (url: string) => WebSocket;
   /** Metrics registry; default a fresh one (with process metrics when the ops server runs). */
   registry?: Registry;
+  /**
+   * Called when the ingestor must stop for good after start() resolved: Redis was unreachable at start-up,
+   * and once it answered, the namespace turned out to hold another partition count (PartitionsMismatchError).
+   * Default: the error is logged and the ingestor closes. The process entry exits with the error's line.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 export interface ConnectionStats {
@@ -455,6 +463,18 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
   }
 
+  /** True when checked and equal; false when Redis did not answer; throws PartitionsMismatchError. */
+  async function verifyPartitions(): Promise<boolean> {
+    try {
+      await ensurePartitions(redis, o.ns, o.partitions);
+      return true;
+    } catch (err) {
+      if (err instanceof PartitionsMismatchError) throw err;
+      log.debug({ err }, 'partition check failed');
+      return false;
+    }
+  }
+
   async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
     let delay = 250;
     for (let i = 1; ; i++) {
@@ -490,6 +510,24 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
         });
       }
       await waitRedisReady(5000);
+      // POLYBOT_PARTITIONS must be the namespace's own (a mismatch rejects start). With Redis down the feed
+      // still starts into the outage buffer, and the check runs as soon as Redis answers.
+      if (!(await verifyPartitions())) {
+        log.warn('partition count not verified yet: Redis unreachable; checking once it answers');
+        const later = () => {
+          verifyPartitions().then(
+            (ok) => {
+              if (!ok && !closing) redis.once('ready', later);
+            },
+            (err: Error) => {
+              log.fatal({ err }, 'refusing to run: partition count differs from the namespace');
+              if (deps.onFatal) deps.onFatal(err);
+              else void ingestor.close();
+            },
+          );
+        };
+        redis.once('ready', later);
+      }
       await withRetries('reading the market list', resolveMarkets);
       let cap = o.maxConnections;
       if (cap === undefined) {

@@ -1,5 +1,6 @@
 // Ingestor process: read config, build the venue client and the ingestor, serve ops, wire signals.
 import {
+  ConfigError,
   createLogger,
   createVenueClient,
   installShutdownHandlers,
@@ -42,7 +43,16 @@ const ingestor = createIngestor({
     ...(cfg.REDIS_CLUSTER_NODES ? { clusterNodes: cfg.REDIS_CLUSTER_NODES } : {}),
   },
   logger,
+  onFatal: (err) => void refuse(err),
 });
+
+/** A configuration the namespace refuses (POLYBOT_PARTITIONS): one line on stderr, exit code 2. */
+async function refuse(err: Error): Promise<never> {
+  process.stderr.write(`polybot: ${err.message}\n`);
+  await ingestor.close().catch(() => {});
+  await venue.close().catch(() => {});
+  process.exit(2);
+}
 
 installShutdownHandlers({
   logger,
@@ -53,6 +63,7 @@ installShutdownHandlers({
 });
 
 ingestor.start().catch(async (err: unknown) => {
+  if (err instanceof ConfigError) return refuse(err);
   logger.fatal({ err }, 'ingestor failed to start');
   await ingestor.close();
   await venue.close();

@@ -2,9 +2,11 @@
 // become gap markers, bad frames are dead-lettered, and two ingestors write one copy of each tick.
 import {
   decodeTickStreamEntry,
+  ensurePartitions,
   FeedEventContract,
   fieldsToRecord,
   keys,
+  PartitionsMismatchError,
   parseServerFrame,
   partition,
   silentLogger,
@@ -224,6 +226,36 @@ describe('ingestor', () => {
     await vi.waitFor(() => expect(running.reduce((n, i) => n + i.stats().ticksReceived, 0)).toBe(40));
     expect((await ticksOf(ns)).length).toBe(20);
   });
+
+  it('started while Redis is down, it checks POLYBOT_PARTITIONS once Redis answers, and a mismatch is fatal', async () => {
+    feed = await startScriptedFeed(MARKETS);
+    const other = await startRedis({ own: true, aof: true });
+    try {
+      await ensurePartitions(other.client(), other.ns, PARTITIONS + 3);
+      await other.kill();
+      const fatal: Error[] = [];
+      const ing = createIngestor({
+        options: { ns: other.ns, partitions: PARTITIONS, markets: MARKETS.join(','), backoffBaseMs: 20 },
+        venue: feed.venue,
+        wsUrl: (t) => feed.wsUrl(t),
+        parseFrame: parseServerFrame,
+        redis: { url: other.url },
+        logger: silentLogger(),
+        onFatal: (err) => fatal.push(err),
+      });
+      running.push(ing);
+      // Redis down: the feed starts anyway (into the outage buffer), the check waits.
+      await ing.start();
+      expect(fatal).toEqual([]);
+      await other.start();
+      await vi.waitFor(() => expect(fatal).toHaveLength(1), { timeout: 15_000 });
+      expect(fatal[0]).toBeInstanceOf(PartitionsMismatchError);
+      expect(fatal[0]?.message).toContain(`POLYBOT_PARTITIONS=${PARTITIONS} but namespace`);
+      expect(await other.client().hget(keys(other.ns).meta, 'partitions')).toBe(String(PARTITIONS + 3));
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 
   it('a Redis outage is buffered: no tick is lost while Redis restarts', async () => {
     feed = await startScriptedFeed(MARKETS);

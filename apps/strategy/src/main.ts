@@ -1,6 +1,7 @@
 // Strategy worker process: reads config, builds the worker, serves /metrics /healthz /readyz, wires signals.
 
 import {
+  ConfigError,
   createLogger,
   createMetricsRegistry,
   installShutdownHandlers,
@@ -64,8 +65,10 @@ installShutdownHandlers({
 try {
   await worker.start();
 } catch (err) {
-  logger.error({ err }, 'strategy worker failed to start');
+  // A configuration the namespace refuses (POLYBOT_PARTITIONS) is one line on stderr and exit code 2.
+  if (err instanceof ConfigError) process.stderr.write(`polybot: ${err.message}\n`);
+  else logger.error({ err }, 'strategy worker failed to start');
   await worker.close().catch(() => {});
   await ops.close();
-  process.exit(1);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 }

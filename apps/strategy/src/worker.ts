@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import {
   type Clock,
   createRedisClient,
+  ensurePartitions,
   type Keys,
   keys as keysOf,
   Lifecycle,
   type Logger,
+  PartitionsMismatchError,
   type RedisClient,
   silentLogger,
   systemClock,
@@ -72,7 +74,10 @@ export interface StrategyWorker {
   readonly keys: Keys;
   /** Partitions currently held. */
   partitions(): number[];
-  /** Registers, takes its share of partitions and starts consuming. Resolves once running. */
+  /**
+   * Waits for Redis, checks POLYBOT_PARTITIONS against the namespace (PartitionsMismatchError: refused),
+   * registers, takes its share of partitions and starts consuming. Resolves once running.
+   */
   start(): Promise<void>;
   /** Graceful: finishes batches, acks, releases leases, leaves the registry, closes connections. Idempotent. */
   close(): Promise<void>;
@@ -241,9 +246,12 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
         for (let attempt = 1; ; attempt++) {
           try {
             await refreshClockMode();
+            // POLYBOT_PARTITIONS must be the namespace's own: a mismatch is refused, never retried.
+            await ensurePartitions(redis, deps.ns, deps.partitions);
             await leases.start();
             break;
           } catch (err) {
+            if (err instanceof PartitionsMismatchError) throw err;
             if (lifecycle.state === 'stopping' || lifecycle.state === 'stopped') throw err;
             const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
             if (attempt === 1 || attempt % 10 === 0) {

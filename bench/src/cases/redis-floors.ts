@@ -26,8 +26,9 @@ export function sampleTickArgs(i: number): string[] {
 }
 
 export async function xaddThroughput(url: string, ns: string, n: number, batch: number): Promise<number> {
-  const { createRedis } = await import('@polybot/shared');
-  const redis = createRedis(url, 'command');
+  const { createRedisClient } = await import('@polybot/shared');
+  // One stream key: one slot, so the same pipeline runs on a Cluster too.
+  const redis = createRedisClient(url, 'command');
   const key = keys(ns).ticks(0);
   const args = Array.from({ length: 1000 }, (_, i) => sampleTickArgs(i));
   const t0 = now();

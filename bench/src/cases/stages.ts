@@ -7,11 +7,10 @@
 //   worker and a bare undici POST loop against the same simulator.
 
 import { randomBytes } from 'node:crypto';
-import { createRedis, keys, OrderJobContract } from '@polybot/shared';
+import { createRedis, createRedisClient, keys, OrderJobContract, type RedisClient } from '@polybot/shared';
 import { freePort, startRedis } from '@polybot/shared/testing';
 import { DEFAULT_JOB_OPTIONS, ORDER_JOB_NAME } from '@polybot/strategy';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { type BenchCase, type BenchContext, now } from '../context.js';
 import { appMain, type Proc, procMain, request, sleep, spawnNode, waitReady } from '../lib/procs.js';
@@ -69,7 +68,7 @@ async function rateBetween(read: () => Promise<number>, total: number, maxMs: nu
   return Number.NaN;
 }
 
-async function streamsRead(redis: Redis, ns: string): Promise<number> {
+async function streamsRead(redis: RedisClient, ns: string): Promise<number> {
   const k = keys(ns);
   let n = 0;
   for (let p = 0; p < P; p++) {
@@ -87,11 +86,12 @@ async function streamsRead(redis: Redis, ns: string): Promise<number> {
   return n;
 }
 
-async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext): Promise<string[][]> {
+/** Ingest stage rows; any topology (REDIS_URL of one node, Sentinel or Cluster). Reused by the topologies case. */
+export async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext): Promise<string[][]> {
   ctx.progress(`ingest: simulator offered ≈200k ticks/s, ingestor alone, ${windowMs / 1000} s window`);
   const sim = await startSim(200_000);
   const ns = `bst${randomBytes(3).toString('hex')}`;
-  const redis = createRedis(redisUrl, 'command');
+  const redis = createRedisClient(redisUrl, 'command');
   try {
     const ing = await startApp('ingestor', appMain('ingestor'), baseEnv(redisUrl, ns, sim));
     try {
@@ -131,7 +131,8 @@ async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext
   }
 }
 
-async function strategyStage(
+/** Strategy stage with `workers` processes; any topology. Reused by the topologies case. */
+export async function strategyStage(
   redisUrl: string,
   workers: number,
   count: number,
@@ -141,7 +142,7 @@ async function strategyStage(
   const ns = `bst${randomBytes(3).toString('hex')}`;
   const env = baseEnv(redisUrl, ns);
   const procs: Proc[] = [];
-  const redis = createRedis(redisUrl, 'command');
+  const redis = createRedisClient(redisUrl, 'command');
   try {
     // Pre-fill first, so the generator never bounds the measured rate; its own rate is reported.
     const markets = Array.from({ length: 64 }, (_, i) => `0x${(i + 1).toString(16).padStart(64, '0')}`);

@@ -2,7 +2,8 @@
 // the tick partitions by market exactly as the ingestor does, with pipelined XADD; reports its own rate so
 // the generator's cost is visible next to what it measures. IPC: {type:'fill'} → {type:'filled', …}.
 
-import { createRedis, keys, partition, TickContract, tickKey, xaddBatch } from '@polybot/shared';
+import { createRedisClient, keys, partition, TickContract, tickKey, xaddBatch } from '@polybot/shared';
+import { Cluster } from 'ioredis';
 
 interface Config {
   redisUrl: string;
@@ -17,7 +18,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.BENCH_FILL ?? '{}') as Config;
-  const redis = createRedis(cfg.redisUrl, 'command');
+  const redis = createRedisClient(cfg.redisUrl, 'command');
   const k = keys(cfg.ns);
   process.on('message', async (m: { type?: string }) => {
     if (m?.type !== 'fill') return;
@@ -50,7 +51,12 @@ async function main(): Promise<void> {
           maxlen: 50_000_000,
         });
       }
-      await xaddBatch(redis, entries);
+      if (redis instanceof Cluster) {
+        // A Cluster pipeline stays in one slot: one pipeline per partition stream, all in flight at once.
+        const byKey = new Map<string, typeof entries>();
+        for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+        await Promise.all([...byKey.values()].map((group) => xaddBatch(redis, group)));
+      } else await xaddBatch(redis, entries);
     }
     const ms = now() - t0;
     send({ type: 'filled', count: cfg.count, ms });

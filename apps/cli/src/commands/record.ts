@@ -1,7 +1,7 @@
 // `polybot record`: copies the tick streams of a namespace into a recording (gzip JSONL), partitions merged
 // in recv_ts_ms order. With --follow it keeps tailing until Ctrl-C, then closes the file cleanly.
 
-import { createRedis, decodeTickStreamEntry, keys, parseEntries } from '@polybot/shared';
+import { createRedis, decodeTickStreamEntry, ensurePartitions, keys, parseEntries } from '@polybot/shared';
 import { SingleBar } from 'cli-progress';
 import type { Redis } from 'ioredis';
 import { entryTime } from '../recording/format.js';
@@ -45,6 +45,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
     return false;
   };
   try {
+    // Read with the namespace's own partition count, or some streams would be missed (refused otherwise).
+    await ensurePartitions(redis, opts.ns, opts.partitions, { record: false });
     const k = keys(opts.ns);
     let total = 0;
     for (let p = 0; p < opts.partitions; p++) total += await redis.xlen(k.ticks(p));

@@ -3,7 +3,7 @@
 // the recording's clock (stale guards behave as they did live).
 
 import { randomBytes } from 'node:crypto';
-import { createRedis, keys, partition, xaddBatch } from '@polybot/shared';
+import { createRedis, ensurePartitions, keys, partition, xaddBatch } from '@polybot/shared';
 import { SingleBar } from 'cli-progress';
 import { entryTime } from '../recording/format.js';
 import { openRecording } from '../recording/reader.js';
@@ -53,6 +53,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const redis = createRedis(opts.redisUrl, 'command', { name: 'cli-replay' });
   redis.on('error', () => {});
   try {
+    // Into an existing namespace only with its own partition count (PartitionsMismatchError otherwise).
+    await ensurePartitions(redis, ns, opts.partitions);
     await redis.hset(k.meta, { clock: 'recording', source: opts.file, partitions: String(opts.partitions) });
     const rec = await openRecording(opts.file);
     const bar = opts.tty

@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  ConfigError,
   createLogger,
   createRedisClient,
+  ensurePartitions,
   freePort,
   keys,
   type Logger,
@@ -74,6 +76,14 @@ export async function runUp(opts: UpOptions): Promise<number> {
     write(`redis      ${redisUrl} (local, data in ${dataDir}, AOF on)`);
   } else {
     write('redis      REDIS_URL');
+  }
+
+  // Refuse before starting anything when POLYBOT_PARTITIONS is not the namespace's own.
+  const refusal = await checkPartitions(redisUrl, cfg.POLYBOT_NS, cfg.POLYBOT_PARTITIONS, cfg.REDIS_CLUSTER_NODES, log);
+  if (refusal) {
+    opts.err.write(`polybot: ${refusal}\n`);
+    await localRedis?.stop();
+    return 2;
   }
 
   const format = createLineFormatter({ json: opts.json, color: tty });
@@ -215,6 +225,31 @@ export async function runUp(opts: UpOptions): Promise<number> {
   redis.disconnect();
   await localRedis?.stop();
   return 0;
+}
+
+/**
+ * The refusal line when POLYBOT_PARTITIONS differs from the namespace's (recording it on first start). An
+ * unreachable Redis is not a refusal: the apps wait for it and check when they connect.
+ */
+async function checkPartitions(
+  url: string,
+  ns: string,
+  partitions: number,
+  clusterNodes: string | undefined,
+  log: Logger,
+): Promise<string | undefined> {
+  const redis = createRedisClient(url, 'command', { name: 'cli-up', ...(clusterNodes ? { clusterNodes } : {}) });
+  redis.on('error', () => {});
+  try {
+    await ensurePartitions(redis, ns, partitions);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    log.warn({ err }, 'partition count not checked: Redis unreachable (the apps check it when they connect)');
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Waits until the orders queue has no waiting, delayed or active job, or the timeout passes. */

@@ -76,7 +76,7 @@ export const ENV_SPECS = [
   },
   {
     name: 'POLYBOT_PARTITIONS',
-    doc: 'Tick stream partitions (hash(market) mod P). Keep it >= the most strategy workers you will run.',
+    doc: 'Tick stream partitions (hash(market) mod P), fixed per namespace at its first start. Keep it >= the most strategy workers you will run.',
     default: '8',
     schema: posInt.max(1024),
   },

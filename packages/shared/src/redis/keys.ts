@@ -42,7 +42,7 @@ export interface Keys {
   readonly ordersQueue: string;
   /** BullMQ key prefix (braced: one slot for the whole queue). */
   readonly bullPrefix: string;
-  /** Namespace metadata (hash): e.g. `clock=recording` for a replay namespace. */
+  /** Namespace metadata (hash): `partitions` (POLYBOT_PARTITIONS, recorded on first start), `clock=recording` for a replay namespace. */
   readonly meta: string;
   /** Every key of this namespace matches one of these SCAN patterns (cleanup by prefix). */
   readonly patterns: readonly string[];

@@ -1,6 +1,6 @@
 // Stream helpers: batched, pipelined XADD and reply parsing that never throws on garbage.
 
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { WireFields } from '../contracts/contract.js';
 import { DeadLetterContract, truncateRaw } from '../contracts/dead-letter.js';
 import { DecodeError } from '../errors/polybot-error.js';
@@ -17,8 +17,11 @@ export interface XaddEntry {
 
 export type XaddResult = { ok: true; id: string } | { ok: false; error: Error };
 
-/** Appends many entries in one pipeline (one round trip). Results are in input order. */
-export async function xaddBatch(redis: Redis, entries: readonly XaddEntry[]): Promise<XaddResult[]> {
+/**
+ * Appends many entries in one pipeline (one round trip). Results are in input order. On a Cluster every entry
+ * must hash to one slot (one partition's stream): group entries by key first.
+ */
+export async function xaddBatch(redis: Redis | Cluster, entries: readonly XaddEntry[]): Promise<XaddResult[]> {
   if (entries.length === 0) return [];
   const pipe = redis.pipeline();
   for (const e of entries) {

@@ -47,6 +47,69 @@ async function killProc(p: Proc): Promise<void> {
   await gone;
 }
 
+async function nodeInfo(port: number): Promise<{ nodes: string; replication: string } | undefined> {
+  const c = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    const [nodes, replication] = await Promise.all([c.cluster('NODES'), c.info('replication')]);
+    return { nodes: String(nodes), replication: String(replication) };
+  } catch {
+    return undefined;
+  } finally {
+    c.disconnect();
+  }
+}
+
+/**
+ * Why a node is not settled yet, or undefined when it is: every node sees the whole cluster with no failed or
+ * handshaking node and `masters × replicas` replicas; a master has all its replicas `state=online`; a replica
+ * has its link up and no sync in progress. A replica that has not finished its initial sync cannot take
+ * over (cluster-replica-validity-factor), so a failover test that kills a master before this races.
+ */
+export function clusterNodeUnsettled(
+  info: { nodes: string; replication: string },
+  total: number,
+  replicasPerMaster: number,
+): string | undefined {
+  const lines = info.nodes.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length !== total) return `knows ${lines.length} of ${total} nodes`;
+  const flags = lines.map((l) => (l.split(' ')[2] ?? '').split(','));
+  if (flags.some((f) => f.some((x) => x === 'fail' || x === 'fail?' || x === 'handshake' || x === 'noaddr')))
+    return 'a node is failing or handshaking';
+  const masters = total / (1 + replicasPerMaster);
+  const replicaCount = flags.filter((f) => f.includes('slave')).length;
+  if (replicaCount !== masters * replicasPerMaster) return `sees ${replicaCount} replicas`;
+  const role = /^role:(\w+)/m.exec(info.replication)?.[1];
+  if (role === 'master') {
+    const online = [...info.replication.matchAll(/^slave\d+:[^\r\n]*state=online/gm)].length;
+    if (online !== replicasPerMaster) return `master has ${online} of ${replicasPerMaster} replicas online`;
+  } else if (role === 'slave') {
+    if (!/^master_link_status:up/m.test(info.replication)) return 'replica link down';
+    if (!/^master_sync_in_progress:0/m.test(info.replication)) return 'replica still syncing';
+  } else return 'no role';
+  return undefined;
+}
+
+async function waitReplicasInSync(
+  ports: number[],
+  masters: number,
+  replicasPerMaster: number,
+  deadline: number,
+): Promise<void> {
+  const total = masters * (1 + replicasPerMaster);
+  for (const port of ports) {
+    for (;;) {
+      const info = await nodeInfo(port);
+      const why = info ? clusterNodeUnsettled(info, total, replicasPerMaster) : 'not answering';
+      if (why === undefined) break;
+      if (Date.now() > deadline)
+        throw new PolybotError('REDIS_UNAVAILABLE', `cluster node ${port} did not settle: ${why}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export interface TestCluster {
   url: string;
   ns: string;
@@ -58,9 +121,13 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-/** Starts `masters` masters (+ `replicasPerMaster` replicas each) and creates the cluster. */
+/**
+ * Starts `masters` masters (+ `replicasPerMaster` replicas each) and creates the cluster. `aof` (default true:
+ * appendfsync always, what failover tests want) off gives nodes configured like `startRedis()`'s default
+ * server, for benchmarks that compare the two.
+ */
 export async function startRedisCluster(
-  opts: { masters?: number; replicasPerMaster?: number } = {},
+  opts: { masters?: number; replicasPerMaster?: number; aof?: boolean } = {},
 ): Promise<TestCluster> {
   const masters = opts.masters ?? 3;
   const replicas = opts.replicasPerMaster ?? 0;
@@ -83,10 +150,7 @@ export async function startRedisCluster(
       'nodes.conf',
       '--cluster-node-timeout',
       '1000',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...(opts.aof === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always']),
       '--save',
       '',
       '--protected-mode',
@@ -113,8 +177,8 @@ export async function startRedisCluster(
     await Promise.all(procs.map(killProc));
     throw new PolybotError('REDIS_UNAVAILABLE', `redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   }
-  // Wait until every node agrees the cluster is ok.
-  const deadline = Date.now() + 30_000;
+  // Wait until every node agrees the cluster is ok, then until every replica is online and in sync.
+  const deadline = Date.now() + 60_000;
   for (const p of procs) {
     for (;;) {
       const c = new Redis(p.port, '127.0.0.1', { maxRetriesPerRequest: 0 });
@@ -126,6 +190,12 @@ export async function startRedisCluster(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  await waitReplicasInSync(
+    procs.map((p) => p.port),
+    masters,
+    replicas,
+    deadline,
+  );
   let stopping: Promise<void> | undefined;
   return {
     url: `redis+cluster://${procs.map((p) => `127.0.0.1:${p.port}`).join(',')}`,
