@@ -243,6 +243,8 @@ export class BatchProcessor {
     if (decisions > 0) d.metrics.decisions.inc({ strategy: d.strategy.name }, decisions);
     if (invalid > 0) d.metrics.invalidDecisions.inc(invalid);
 
+    // Marking intents as logged only spares a re-run's append (itself idempotent): it runs alongside the ack.
+    let marking: Promise<void> = Promise.resolve();
     if (pending.length > 0) {
       const now = d.clock.now();
       const verdicts = await d.gate.decide(
@@ -259,25 +261,31 @@ export class BatchProcessor {
         if (!ctx.lease.valid()) return { fenced: true };
         await d.sink.enqueue(items);
         const fresh = items.filter((x) => !x.logged).map((x) => x.intent.intent_id);
-        await d.gate.markLogged(fresh);
+        marking = d.gate.markLogged(fresh);
+        marking.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
         d.metrics.intents.inc({ strategy: d.strategy.name }, items.length);
         const tDone = d.clock.now();
         for (const x of items) d.metrics.tickToEnqueue.observe(Math.max(0, tDone - x.intent.t_recv));
       }
     }
 
-    if (ackIds.length === 0) return { fenced: false, acked: 0 };
+    if (ackIds.length === 0) {
+      await marking;
+      return { fenced: false, acked: 0 };
+    }
     if (d.beforeAck) await d.beforeAck(p);
     const fields: string[] = [];
     for (const [m, r] of working) fields.push(m, encodeSlotRecord(r));
-    const reply = Number(
-      await runScript(
+    const [acked] = await Promise.all([
+      runScript(
         d.redis,
         CHECKPOINT_ACK,
         [d.keys.lease(p), d.keys.state(p), streamKey],
         [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...ackIds],
       ),
-    );
+      marking,
+    ]);
+    const reply = Number(acked);
     if (reply < 0) return { fenced: true };
     for (const [m, r] of working) ctx.slots.set(m, r);
     d.metrics.entries.inc({ partition: String(p) }, ackIds.length);
