@@ -122,8 +122,13 @@ export class BatchProcessor {
     this.#d = deps;
   }
 
-  /** Processes one XREADGROUP/XAUTOCLAIM entry list of the partition. Rejects on Redis errors (nothing acked). */
-  async process(ctx: PartitionContext, rawEntries: unknown): Promise<BatchOutcome> {
+  /**
+   * Processes one XREADGROUP/XAUTOCLAIM entry list of the partition. Rejects on Redis errors (nothing acked).
+   * `whileAcking` is called once the fenced checkpoint-and-ack is sent, before its reply: the consumer starts
+   * reading the next batch there, so that read overlaps this round trip (the next batch is still processed
+   * only after this one is checkpointed).
+   */
+  async process(ctx: PartitionContext, rawEntries: unknown, whileAcking?: () => void): Promise<BatchOutcome> {
     const d = this.#d;
     const p = ctx.partition;
     const streamKey = d.keys.ticks(p);
@@ -276,15 +281,14 @@ export class BatchProcessor {
     if (d.beforeAck) await d.beforeAck(p);
     const fields: string[] = [];
     for (const [m, r] of working) fields.push(m, encodeSlotRecord(r));
-    const [acked] = await Promise.all([
-      runScript(
-        d.redis,
-        CHECKPOINT_ACK,
-        [d.keys.lease(p), d.keys.state(p), streamKey],
-        [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...ackIds],
-      ),
-      marking,
-    ]);
+    const ack = runScript(
+      d.redis,
+      CHECKPOINT_ACK,
+      [d.keys.lease(p), d.keys.state(p), streamKey],
+      [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...ackIds],
+    );
+    whileAcking?.();
+    const [acked] = await Promise.all([ack, marking]);
     const reply = Number(acked);
     if (reply < 0) return { fenced: true };
     for (const [m, r] of working) ctx.slots.set(m, r);
