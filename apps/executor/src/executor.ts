@@ -20,6 +20,7 @@ import {
   MICRO,
   type Micro,
   mulMicro,
+  OrderEventContract,
   type OrderJob,
   OrderJobContract,
   parseEntries,
@@ -32,7 +33,7 @@ import { commitReservation, releaseReservation } from '@polybot/strategy-kit';
 import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { Registry } from 'prom-client';
 import { type Classified, classify } from './errors/classify.js';
-import { createOrderLog, type OrderEventInput, type Settlement } from './events/order-log.js';
+import { createOrderLog, type OrderEventInput, parseSettlement, type Settlement } from './events/order-log.js';
 import { createExecutorMetrics, type ExecutorMetrics } from './ops/executor-metrics.js';
 import { createHeartbeat, type Heartbeat, type HeartbeatState } from './ops/heartbeat.js';
 import { createIntentStateStore } from './order/intent-state.js';
@@ -202,16 +203,19 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   /** Side effects of a terminal outcome; each is idempotent, so a redelivered job simply repeats them. */
   async function settle(j: OrderJob, s: Settlement): Promise<void> {
     if (s.event === 'acked') {
-      await applyFill(deps.redis, k.positions, deps.ns, {
-        intentId: j.intent_id,
-        marketId: s.market_id,
-        outcome: s.outcome,
-        side: s.side,
-        filled: s.filled,
-        notional: s.notional,
-        fee: s.fee,
-      });
-      await commitReservation(deps.redis, deps.ns, j.intent_id, s.filled, s.price);
+      // Different keys, each idempotent on its own: both at once (a redelivery repeats whichever is missing).
+      await Promise.all([
+        applyFill(deps.redis, k.positions, deps.ns, {
+          intentId: j.intent_id,
+          marketId: s.market_id,
+          outcome: s.outcome,
+          side: s.side,
+          filled: s.filled,
+          notional: s.notional,
+          fee: s.fee,
+        }),
+        commitReservation(deps.redis, deps.ns, j.intent_id, s.filled, s.price),
+      ]);
     } else {
       await releaseReservation(deps.redis, deps.ns, j.intent_id);
     }
@@ -260,11 +264,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       ...(order.fee !== undefined ? { fee: order.fee } : { reason: 'fee not reported by the venue: projected as 0' }),
       ...timing(a),
     };
-    const res = await orderLog.writeTerminal(event, settlement);
+    const res = await orderLog.writeTerminal(event, settlement, state.key(j.intent_id));
     if (!res.written) log.info({ intent_id: j.intent_id }, 'terminal event already written by an earlier run');
     const standing = res.settlement ?? settlement;
     await settle(j, standing);
-    await state.clear(j.intent_id);
     if (res.written) metrics.orders.inc({ outcome: 'acked', code: clip(order.status, 32) });
     return {
       terminal: standing.event,
@@ -287,10 +290,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       ...(why.httpStatus !== undefined ? { http_status: why.httpStatus } : {}),
       ...timing(a),
     };
-    const res = await orderLog.writeTerminal(event, { event: 'rejected', code: clip(why.code, 64) });
+    const res = await orderLog.writeTerminal(
+      event,
+      { event: 'rejected', code: clip(why.code, 64) },
+      state.key(j.intent_id),
+    );
     const standing = res.settlement ?? { event: 'rejected' as const, code: why.code };
     await settle(j, standing);
-    await state.clear(j.intent_id);
     if (standing.event === 'acked') {
       log.info({ intent_id: j.intent_id }, 'intent was already acked by an earlier run');
       return { terminal: 'acked', replayed: true };
@@ -374,6 +380,50 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return await finishRejected(j, a, { ...why, reason: `attempts exhausted (${a.attempt}): ${why.reason}` });
   }
 
+  /** The intent already has its terminal event (an earlier run): settle it again (idempotent) and finish. */
+  async function finishFromTerminal(j: OrderJob, done: Settlement): Promise<JobOutcome> {
+    await settle(j, done);
+    await state.clear(j.intent_id);
+    if (done.event === 'rejected') throw new UnrecoverableError(`order rejected: ${done.code}`);
+    return { terminal: 'acked', replayed: true };
+  }
+
+  /**
+   * An earlier attempt may have reached the venue and its outcome is unknown: reconcile before any new POST.
+   * Returns the job's outcome when it is settled here, or undefined once the attempt is known not to have
+   * placed anything (marked not sent: the caller may post again with the same key).
+   */
+  async function resolveUnresolved(
+    job: Job,
+    token: string | undefined,
+    j: OrderJob,
+    attempts: number,
+    tStart: number,
+  ): Promise<JobOutcome | undefined> {
+    const a: Attempt = { attempt: attempts, tStart };
+    await orderLog.append({
+      ...baseEvent(j, attempts, tStart),
+      event: 'ambiguous',
+      code: 'UNRESOLVED_ATTEMPT',
+      reason: 'a previous run may have sent this order: reconciling before any retry',
+    });
+    metrics.ambiguous.inc({ code: 'UNRESOLVED_ATTEMPT' });
+    const r = await reconcile(j, undefined);
+    if (r.kind === 'found') return await finishAcked(j, r.order, 'reconciled', { ...a, tAck: clock.now() });
+    if (r.kind === 'failed') {
+      return await retryLater(
+        job,
+        token,
+        j,
+        a,
+        { code: 'RECONCILE_FAILED', reason: `reconciliation failed: ${r.failure.kind}` },
+        backoff(attempts),
+      );
+    }
+    await state.markNotSent(j.intent_id);
+    return undefined;
+  }
+
   async function processJob(job: Job, token: string | undefined): Promise<JobOutcome> {
     const tStart = clock.now();
     const decoded = OrderJobContract.safeDecode(job.data as WireFields);
@@ -396,40 +446,6 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (job.id !== undefined && job.id !== id)
       log.warn({ job_id: job.id, intent_id: id }, 'job id differs from intent id');
     try {
-      const done = await orderLog.readTerminal(id);
-      if (done) {
-        await settle(j, done);
-        await state.clear(id);
-        if (done.event === 'rejected') throw new UnrecoverableError(`order rejected: ${done.code}`);
-        return { terminal: 'acked', replayed: true };
-      }
-
-      const st = await state.read(id);
-      if (st.sent) {
-        // A previous run may have posted and died before it learned the outcome.
-        const a: Attempt = { attempt: st.attempts, tStart };
-        await orderLog.append({
-          ...baseEvent(j, st.attempts, tStart),
-          event: 'ambiguous',
-          code: 'UNRESOLVED_ATTEMPT',
-          reason: 'a previous run may have sent this order: reconciling before any retry',
-        });
-        metrics.ambiguous.inc({ code: 'UNRESOLVED_ATTEMPT' });
-        const r = await reconcile(j, undefined);
-        if (r.kind === 'found') return await finishAcked(j, r.order, 'reconciled', { ...a, tAck: clock.now() });
-        if (r.kind === 'failed') {
-          return await retryLater(
-            job,
-            token,
-            j,
-            a,
-            { code: 'RECONCILE_FAILED', reason: `reconciliation failed: ${r.failure.kind}` },
-            backoff(st.attempts),
-          );
-        }
-        await state.markNotSent(id);
-      }
-
       let body: PlaceOrderBody;
       try {
         body = buildOrderBody(
@@ -446,12 +462,50 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         );
       } catch (err) {
         if (!(err instanceof OrderBuildError)) throw err;
+        // Rare: no POST can be built. Settle a terminal that stands, resolve an earlier attempt, then reject.
+        const done = await orderLog.readTerminal(id);
+        if (done) return await finishFromTerminal(j, done);
+        const st = await state.read(id);
+        if (st.sent) {
+          const out = await resolveUnresolved(job, token, j, st.attempts, tStart);
+          if (out) return out;
+        }
         return await finishRejected(j, { attempt: st.attempts, tStart }, { code: err.code, reason: err.message });
       }
 
-      const attempt = await state.beginAttempt(id);
-      const a: Attempt = { attempt, tStart, tSent: clock.now() };
-      await orderLog.append({ ...baseEvent(j, attempt, tStart), event: 'submitted', ...timing(a) });
+      // The durable step before the POST, in one round trip: the terminal marker (already finished?), the
+      // attempt state (an earlier attempt unresolved? reconcile first), else count the attempt, mark it
+      // possibly sent and append `submitted` (state, marker and stream share a slot).
+      let a: Attempt | undefined;
+      let checkTerminal = true;
+      for (let pass = 0; a === undefined; pass++) {
+        if (pass >= 3) throw new Error('intent state changed under this job repeatedly');
+        const tSent = clock.now();
+        const event = OrderEventContract.toArgs({
+          ...baseEvent(j, 0, tStart),
+          event: 'submitted',
+          t_sent: tSent,
+        });
+        const b = await state.begin(id, event, checkTerminal);
+        if (b.kind === 'terminal') {
+          const done = parseSettlement(b.raw);
+          if (done) return await finishFromTerminal(j, done);
+          // An unreadable marker is treated as absent, as readTerminal does: the POST's idempotency key and
+          // the terminal write's NX guard keep the outcome single.
+          checkTerminal = false;
+          continue;
+        }
+        if (b.kind === 'unresolved') {
+          // A previous run may have posted and died before it learned the outcome.
+          const out = await resolveUnresolved(job, token, j, b.attempts, tStart);
+          if (out) return out;
+          continue;
+        }
+        // t_sent of the attempt's later events is the moment the POST goes out, after the durable write;
+        // the `submitted` entry itself can only carry the time just before that write.
+        a = { attempt: b.attempt, tStart, tSent: clock.now() };
+      }
+      const attempt = a.attempt;
       metrics.tickToOrder.observe(Math.max(0, (a.tSent ?? 0) - j.t_recv));
       const res = await place(body, id);
       a.tAck = clock.now();

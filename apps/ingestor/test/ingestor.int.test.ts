@@ -225,6 +225,18 @@ describe('ingestor', () => {
     // Both copies were received; the later one is dropped in Redis.
     await vi.waitFor(() => expect(running.reduce((n, i) => n + i.stats().ticksReceived, 0)).toBe(40));
     expect((await ticksOf(ns)).length).toBe(20);
+    // Every dropped copy is counted in the dedup metric of the ingestor that dropped it.
+    const counted = async (i: Ingestor, name: string) =>
+      ((await i.registry.getSingleMetric(name)?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
+    await vi.waitFor(async () => {
+      let written = 0;
+      let deduped = 0;
+      for (const i of running) {
+        written += await counted(i, 'polybot_ingest_ticks_total');
+        deduped += await counted(i, 'polybot_ingest_ticks_deduplicated_total');
+      }
+      expect([written, deduped]).toEqual([20, 20]);
+    });
   });
 
   it('started while Redis is down, it checks POLYBOT_PARTITIONS once Redis answers, and a mismatch is fatal', async () => {

@@ -7,13 +7,25 @@
 //   worker and a bare undici POST loop against the same simulator.
 
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { createRedis, createRedisClient, keys, OrderJobContract, type RedisClient } from '@polybot/shared';
 import { freePort, startRedis } from '@polybot/shared/testing';
 import { DEFAULT_JOB_OPTIONS, ORDER_JOB_NAME } from '@polybot/strategy';
 import { Queue, Worker } from 'bullmq';
 import { Pool } from 'undici';
 import { type BenchCase, type BenchContext, now } from '../context.js';
-import { appMain, type Proc, procMain, request, sleep, spawnNode, waitReady } from '../lib/procs.js';
+import {
+  appMain,
+  cpuMsOf,
+  PROFILE_DIR,
+  type Proc,
+  procMain,
+  request,
+  sleep,
+  spawnNode,
+  waitReady,
+} from '../lib/procs.js';
+import { findProfile, hotSpots } from '../lib/profile.js';
 import { type SimHandle, startSim } from '../lib/stack.js';
 import type { Table } from '../report.js';
 import { fmtRate } from '../stats.js';
@@ -46,23 +58,56 @@ function baseEnv(redisUrl: string, ns: string, sim?: SimHandle): Record<string, 
 }
 
 async function startApp(name: string, entry: string, env: Record<string, string>): Promise<Proc> {
+  return (await startAppWithPort(name, entry, env)).proc;
+}
+
+async function startAppWithPort(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  execArgv: string[] = [],
+): Promise<{ proc: Proc; port: number }> {
   const port = await freePort();
-  const p = spawnNode(name, entry, { env: { ...env, METRICS_PORT: String(port) } });
+  const p = spawnNode(name, entry, { env: { ...env, METRICS_PORT: String(port) }, execArgv });
   await waitReady(p, `http://127.0.0.1:${port}/readyz`);
-  return p;
+  return { proc: p, port };
+}
+
+/** Sum of every sample of the named counters on an app's /metrics page. */
+async function counterSum(port: number, names: readonly string[]): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const name = line.split(/[{ ]/, 1)[0] ?? '';
+    if (names.includes(name)) n += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return n;
 }
 
 const strategyEntry = () => appMain('strategy');
 
 /** Rate between the moments `read()` crosses 10% and 90% of `total` (start-up and tail excluded). */
-async function rateBetween(read: () => Promise<number>, total: number, maxMs: number): Promise<number> {
+async function rateBetween(
+  read: () => Promise<number>,
+  total: number,
+  maxMs: number,
+  /** Called at both marks (e.g. CPU ms of the processes measured); gets the items done between them. */
+  probe?: { mark(): void; done(items: number): void },
+): Promise<number> {
   const deadline = Date.now() + maxMs;
   let a: { n: number; t: number } | undefined;
   while (Date.now() < deadline) {
     const n = await read();
     const t = now();
-    if (!a && n >= total * 0.1) a = { n, t };
-    if (a && n >= total * 0.9) return ((n - a.n) * 1000) / Math.max(1, t - a.t);
+    if (!a && n >= total * 0.1) {
+      a = { n, t };
+      probe?.mark();
+    }
+    if (a && n >= total * 0.9) {
+      probe?.done(n - a.n);
+      return ((n - a.n) * 1000) / Math.max(1, t - a.t);
+    }
     await sleep(20);
   }
   return Number.NaN;
@@ -86,6 +131,40 @@ async function streamsRead(redis: RedisClient, ns: string): Promise<number> {
   return n;
 }
 
+const profArgs = (name: string) => [
+  '--cpu-prof',
+  `--cpu-prof-dir=${PROFILE_DIR}`,
+  `--cpu-prof-name=${name}.cpuprofile`,
+];
+
+function profileRow(label: string, name: string): string[] {
+  const file = findProfile(PROFILE_DIR, name);
+  if (!file) return [label, '–', 'no profile written'];
+  const h = hotSpots(file, 6);
+  return [label, `${(h.busy * 100).toFixed(0)}%`, h.top.join('; ')];
+}
+
+/** --cpu-prof of the ingestor alone under the same offered load, `ms` long. */
+async function profileIngest(redisUrl: string, ms: number, ctx: BenchContext): Promise<string[]> {
+  ctx.progress(`--cpu-prof pass: ingestor alone for ${ms / 1000} s, profile in ${PROFILE_DIR}`);
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const sim = await startSim(200_000);
+  try {
+    const ns = `bsp${randomBytes(3).toString('hex')}`;
+    const { proc } = await startAppWithPort(
+      'ingestor',
+      appMain('ingestor'),
+      baseEnv(redisUrl, ns, sim),
+      profArgs('stage-ingestor'),
+    );
+    await sleep(ms);
+    await proc.stop(30_000);
+  } finally {
+    await sim.close();
+  }
+  return profileRow('ingestor (ingest stage)', 'stage-ingestor');
+}
+
 /** Ingest stage rows; any topology (REDIS_URL of one node, Sentinel or Cluster). Reused by the topologies case. */
 export async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext): Promise<string[][]> {
   ctx.progress(`ingest: simulator offered ≈200k ticks/s, ingestor alone, ${windowMs / 1000} s window`);
@@ -93,31 +172,64 @@ export async function ingestStage(redisUrl: string, windowMs: number, ctx: Bench
   const ns = `bst${randomBytes(3).toString('hex')}`;
   const redis = createRedisClient(redisUrl, 'command');
   try {
-    const ing = await startApp('ingestor', appMain('ingestor'), baseEnv(redisUrl, ns, sim));
+    const started = await startAppWithPort('ingestor', appMain('ingestor'), baseEnv(redisUrl, ns, sim));
+    const ing = started.proc;
     try {
       const len = async () => {
         let n = 0;
         for (let p = 0; p < P; p++) n += await redis.xlen(keys(ns).ticks(p));
         return n;
       };
+      // Ticks the ingestor took through decode, normalise and the dedup script: appended or dropped there as
+      // a copy of a tick already written (at this rate many ticks repeat within one emit millisecond).
+      const handled = () =>
+        counterSum(started.port, ['polybot_ingest_ticks_total', 'polybot_ingest_ticks_deduplicated_total']);
+      const overflowed = () => counterSum(started.port, ['polybot_ingest_buffer_overflow_total']);
       await sleep(ctx.smoke ? 300 : 2000);
       const s0 = await sim.stats();
       const n0 = await len();
+      const h0 = await handled();
+      const o0 = await overflowed();
+      const c0 = cpuMsOf(ing.pid);
       const t0 = now();
       await sleep(windowMs);
       const n1 = await len();
+      const h1 = await handled();
+      const o1 = await overflowed();
+      const c1 = cpuMsOf(ing.pid);
       const t1 = now();
       const s1 = await sim.stats();
       const ingested = ((n1 - n0) * 1000) / (t1 - t0);
+      const rate = ((h1 - h0) * 1000) / (t1 - t0);
+      const dropped = ((o1 - o0) * 1000) / (t1 - t0);
       const frames = ((s1.framesSent - s0.framesSent) * 1000) / (s1.t - s0.t);
+      const cpuPerFrame = (c1 - c0) / Math.max(1, s1.framesSent - s0.framesSent);
       await ing.stop();
       const xadd = await xaddThroughput(redisUrl, `${ns}f`, 100_000, 256);
       return [
         [
-          'ingest: ticks written to the streams (1 ingestor)',
-          fmtRate(ingested),
+          'ingest: ticks written through the dedup script (appended, or dropped as a repeat), 1 ingestor',
+          fmtRate(rate),
           '≥ 100 k/s',
-          ingested >= 100_000 ? 'met' : 'MISSED',
+          rate >= 100_000 ? 'met' : 'MISSED',
+        ],
+        [
+          '  of which appended as new stream entries (the rest repeat a tick already written)',
+          fmtRate(ingested),
+          '–',
+          '–',
+        ],
+        [
+          '  frames refused because the write buffer was full (Redis behind; each opens a gap)',
+          fmtRate(dropped),
+          '–',
+          '–',
+        ],
+        [
+          '  ingestor CPU per frame received (1e6 / this = frames/s one free core could take)',
+          `${(cpuPerFrame * 1000).toFixed(1)} µs`,
+          '≤ 10 µs (100 k/s on one core)',
+          cpuPerFrame * 1000 <= 10 ? 'met' : 'MISSED',
         ],
         ['  floor: simulator frames pushed to that socket', fmtRate(frames), '–', '–'],
         ['  floor: bare pipelined XADD (batches of 256, one connection)', fmtRate(xadd), '–', '–'],
@@ -137,7 +249,8 @@ export async function strategyStage(
   workers: number,
   count: number,
   ctx: BenchContext,
-): Promise<{ rate: number; fill: number }> {
+  profileAs?: string,
+): Promise<{ rate: number; fill: number; cpuPerEntry: number }> {
   ctx.progress(`strategy: ${workers} worker(s) draining ${count} pre-filled ticks (1 in 10 decides → gate → queue)`);
   const ns = `bst${randomBytes(3).toString('hex')}`;
   const env = baseEnv(redisUrl, ns);
@@ -154,12 +267,30 @@ export async function strategyStage(
     const f = await request<{ type: 'filled'; count: number; ms: number }>(filler, { type: 'fill' }, 'filled', 120_000);
     await filler.stop();
     // All workers start together; the partitions are shared out by the lease manager as they join.
-    const starting = Array.from({ length: workers }, (_, i) => startApp(`strategy-${i + 1}`, strategyEntry(), env));
-    const rate = await rateBetween(() => streamsRead(redis, ns), count, 120_000);
-    procs.push(...(await Promise.all(starting)));
-    return { rate, fill: (f.count * 1000) / f.ms };
+    const starting = Array.from({ length: workers }, (_, i) =>
+      startAppWithPort(`strategy-${i + 1}`, strategyEntry(), env, profileAs ? profArgs(profileAs) : []).then(
+        ({ proc }) => {
+          procs.push(proc);
+          return proc;
+        },
+      ),
+    );
+    // CPU of the workers between the marks; left out (NaN) if a worker was not up yet at the first mark.
+    let cpu0 = Number.NaN;
+    let cpuPerEntry = Number.NaN;
+    const cpuNow = () => procs.reduce((a, p) => a + cpuMsOf(p.pid), 0);
+    const rate = await rateBetween(() => streamsRead(redis, ns), count, 120_000, {
+      mark: () => {
+        if (procs.length === workers) cpu0 = cpuNow();
+      },
+      done: (items) => {
+        cpuPerEntry = (cpuNow() - cpu0) / Math.max(1, items);
+      },
+    });
+    await Promise.all(starting);
+    return { rate, fill: (f.count * 1000) / f.ms, cpuPerEntry };
   } finally {
-    await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all(procs.map((p) => p.stop(profileAs ? 30_000 : 5000)));
     redis.disconnect();
   }
 }
@@ -319,11 +450,30 @@ export const stagesCase: BenchCase = {
             w === 1 ? '≥ 100 k/s per worker' : '–',
             w === 1 ? (r.rate >= 100_000 ? 'met' : 'MISSED') : '–',
           ]);
+        if (w === 1)
+          rows.push([
+            '  strategy worker CPU per entry (1e6 / this = entries/s one free core could take)',
+            Number.isFinite(r.cpuPerEntry) ? `${(r.cpuPerEntry * 1000).toFixed(1)} µs` : '–',
+            '≤ 10 µs (100 k/s on one core)',
+            Number.isFinite(r.cpuPerEntry) ? (r.cpuPerEntry * 1000 <= 10 ? 'met' : 'MISSED') : '–',
+          ]);
       }
       const readAck = await readAckThroughput(redis.url, `${redis.ns}ra`, count);
       rows.push(['  floor: bare XREADGROUP COUNT 512 + XACK, one connection', fmtRate(readAck), '–', '–']);
 
       rows.push(...(await executorStage(redis.url, ctx.smoke ? 300 : 10_000, ctx)));
+
+      const profiles: string[][] = [];
+      if (!ctx.smoke) {
+        const missed = rows.filter((r) => r[3] === 'MISSED').map((r) => r[0] ?? '');
+        if (missed.some((m) => m.startsWith('ingest'))) profiles.push(await profileIngest(redis.url, 6000, ctx));
+        if (missed.some((m) => m.startsWith('strategy'))) {
+          ctx.progress(`--cpu-prof pass: 1 strategy worker draining 50000 ticks, profile in ${PROFILE_DIR}`);
+          mkdirSync(PROFILE_DIR, { recursive: true });
+          await strategyStage(redis.url, 1, 50_000, ctx, 'stage-strategy');
+          profiles.push(profileRow('strategy worker (1 worker draining a backlog)', 'stage-strategy'));
+        }
+      }
 
       const stages: Table = {
         title: 'Throughput per stage at saturation, next to its raw floor (same run, same Redis)',
@@ -345,7 +495,19 @@ export const stagesCase: BenchCase = {
           'The backlog is pre-filled before the workers start (filler rate shown: the load generator’s own cost), so it never bounds the rate.',
         ],
       };
-      return [stages, scaling];
+      const tables = [stages, scaling];
+      if (profiles.length > 0) {
+        tables.push({
+          title: 'CPU profile of the stages that miss their target (--cpu-prof, separate passes, same load)',
+          columns: ['process', 'busy (of samples)', 'top self time (share of busy samples)'],
+          rows: profiles,
+          notes: [
+            'Profiles: bench/profiles/stage-*.cpuprofile (open in Chrome DevTools → Performance).',
+            'What the self time is: ioredis building commands (Command, writeUtf8String) and parsing replies (convertBufferToString, DataHandler), JSON.parse of frames, BullMQ job creation, and the garbage collector behind all of them. polybot’s own code (decode, normalise, strategy step, gate arguments) is a small share: the rest is the cost of one Redis command (or reply) per tick through ioredis.',
+          ],
+        });
+      }
+      return tables;
     } finally {
       await redis.stop();
     }

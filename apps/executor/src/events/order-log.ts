@@ -35,8 +35,10 @@ export const SettlementSchema = z.discriminatedUnion('event', [
 ]);
 export type Settlement = z.output<typeof SettlementSchema>;
 
+// KEYS: orders stream, terminal marker[, a key to delete with it (the intent's attempt state)].
 const WRITE_TERMINAL = `
 local won = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+if KEYS[3] then redis.call('DEL', KEYS[3]) end
 if not won then return {0, redis.call('GET', KEYS[2]) or ''} end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 return {1, id}
@@ -51,14 +53,17 @@ export interface TerminalResult {
 
 export interface OrderLog {
   append(event: OrderEventInput): Promise<string>;
-  /** Writes the intent's one terminal event unless one exists. */
-  writeTerminal(event: OrderEventInput, settlement: Settlement): Promise<TerminalResult>;
+  /**
+   * Writes the intent's one terminal event unless one exists. `alsoDelete` (same slot, e.g. the intent's
+   * attempt state) is deleted in the same script either way: once a terminal stands it is never read again.
+   */
+  writeTerminal(event: OrderEventInput, settlement: Settlement, alsoDelete?: string): Promise<TerminalResult>;
   /** The settlement of an intent that already has its terminal event, else undefined. */
   readTerminal(intentId: string): Promise<Settlement | undefined>;
   terminalKey(intentId: string): string;
 }
 
-function parseSettlement(raw: unknown): Settlement | undefined {
+export function parseSettlement(raw: unknown): Settlement | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
   try {
     const r = SettlementSchema.safeParse(JSON.parse(raw));
@@ -75,13 +80,15 @@ export function createOrderLog(redis: RedisClient, ordersKey: string, ns: string
     async append(event) {
       return String(await redis.xadd(ordersKey, '*', ...OrderEventContract.toArgs(event)));
     },
-    async writeTerminal(event, settlement) {
+    async writeTerminal(event, settlement, alsoDelete) {
       const value = JSON.stringify(settlement);
+      const extra = alsoDelete !== undefined ? [alsoDelete] : [];
       const reply = (await redis.eval(
         WRITE_TERMINAL,
-        2,
+        2 + extra.length,
         ordersKey,
         terminalKey(event.intent_id),
+        ...extra,
         value,
         ttlMs,
         ...OrderEventContract.toArgs(event),

@@ -44,6 +44,8 @@ export interface TickWriterOptions {
   retryMs?: number;
   /** Called for each tick appended (not deduplicated), after the batch is acknowledged. */
   onTickWritten?: (tick: TickValue, partition: number) => void;
+  /** Called for each tick the dedup script dropped (already written, by another ingestor or a retry). */
+  onTickDeduped?: (tick: TickValue, partition: number) => void;
   /** Called for ticks that could not be written for a non-transient reason (they are lost). */
   onTickLost?: (tick: TickValue, partition: number, reason: string) => void;
 }
@@ -116,8 +118,8 @@ function isTransient(err: unknown): boolean {
 }
 
 export class TickWriter {
-  readonly #o: Required<Omit<TickWriterOptions, 'onTickWritten' | 'onTickLost'>> &
-    Pick<TickWriterOptions, 'onTickWritten' | 'onTickLost'>;
+  readonly #o: Required<Omit<TickWriterOptions, 'onTickWritten' | 'onTickDeduped' | 'onTickLost'>> &
+    Pick<TickWriterOptions, 'onTickWritten' | 'onTickDeduped' | 'onTickLost'>;
   #queue: Entry[] = [];
   #head = 0;
   #ticks = 0;
@@ -388,6 +390,7 @@ export class TickWriter {
         o.onTickLost?.(e.tick, e.p, 'write_error');
       } else if (reply === null || reply === undefined) {
         this.#stats.ticksDeduped++;
+        o.onTickDeduped?.(e.tick, e.p);
       } else {
         this.#stats.ticksWritten++;
         o.onTickWritten?.(e.tick, e.p);

@@ -124,8 +124,13 @@ export class BatchProcessor {
     this.#d = deps;
   }
 
-  /** Processes one XREADGROUP/XAUTOCLAIM entry list of the partition. Rejects on Redis errors (nothing acked). */
-  async process(ctx: PartitionContext, rawEntries: unknown): Promise<BatchOutcome> {
+  /**
+   * Processes one XREADGROUP/XAUTOCLAIM entry list of the partition. Rejects on Redis errors (nothing acked).
+   * `whileAcking` is called once the fenced checkpoint-and-ack is sent, before its reply: the consumer starts
+   * reading the next batch there, so that read overlaps this round trip (the next batch is still processed
+   * only after this one is checkpointed).
+   */
+  async process(ctx: PartitionContext, rawEntries: unknown, whileAcking?: () => void): Promise<BatchOutcome> {
     const d = this.#d;
     const p = ctx.partition;
     const streamKey = d.keys.ticks(p);
@@ -264,6 +269,8 @@ export class BatchProcessor {
     if (decisions > 0) d.metrics.decisions.inc({ strategy: d.strategy.name }, decisions);
     if (invalid > 0) d.metrics.invalidDecisions.inc(invalid);
 
+    // Marking intents as logged only spares a re-run's append (itself idempotent): it runs alongside the ack.
+    let marking: Promise<void> = Promise.resolve();
     if (pending.length > 0) {
       const now = d.clock.now();
       const verdicts = await d.gate.decide(
@@ -281,14 +288,18 @@ export class BatchProcessor {
         if (!ctx.lease.valid()) return { fenced: true };
         await d.sink.enqueue(items);
         const fresh = items.filter((x) => !x.logged).map((x) => x.intent.intent_id);
-        await d.gate.markLogged(fresh);
+        marking = d.gate.markLogged(fresh);
+        marking.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
         d.metrics.intents.inc({ strategy: d.strategy.name }, items.length);
         const tDone = d.clock.now();
         for (const x of items) d.metrics.tickToEnqueue.observe(Math.max(0, tDone - x.intent.t_recv));
       }
     }
 
-    if (tally.size === 0) return { fenced: false, acked: 0 };
+    if (tally.size === 0) {
+      await marking;
+      return { fenced: false, acked: 0 };
+    }
     if (d.beforeAck) await d.beforeAck(p);
     const fields: string[] = [];
     for (const [m, r] of working) fields.push(m, encodeSlotRecord(r));
@@ -302,14 +313,15 @@ export class BatchProcessor {
     }
     const acks: (string | number)[] = [groups.size];
     for (const [code, ids] of groups) acks.push(code, ids.length, ...ids);
-    const reply = Number(
-      await runScript(
-        d.redis,
-        CHECKPOINT_ACK,
-        [d.keys.lease(p), d.keys.state(p), streamKey, d.keys.tally(p)],
-        [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...acks],
-      ),
+    const ack = runScript(
+      d.redis,
+      CHECKPOINT_ACK,
+      [d.keys.lease(p), d.keys.state(p), streamKey, d.keys.tally(p)],
+      [ctx.lease.value, d.keys.strategyGroup, working.size, ...fields, ...acks],
     );
+    whileAcking?.();
+    const [acked] = await Promise.all([ack, marking]);
+    const reply = Number(acked);
     if (reply < 0) return { fenced: true };
     for (const [m, r] of working) ctx.slots.set(m, r);
     d.metrics.entries.inc({ partition: String(p) }, tally.size);

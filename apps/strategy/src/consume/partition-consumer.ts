@@ -107,6 +107,27 @@ export class PartitionConsumer {
     let cursor = '0-0';
     let failures = 0;
     let needGroup = true;
+    let prefetched: Promise<unknown> | undefined;
+    const readNew = async (): Promise<unknown> => {
+      this.#blocked = true;
+      try {
+        const reply = (await o.reader.xreadgroup(
+          'GROUP',
+          k.strategyGroup,
+          o.consumer,
+          'COUNT',
+          o.batch,
+          'BLOCK',
+          o.blockMs,
+          'STREAMS',
+          stream,
+          '>',
+        )) as [string, unknown[]][] | null;
+        return reply?.[0]?.[1] ?? [];
+      } finally {
+        this.#blocked = false;
+      }
+    };
     while (this.#mode === 'run') {
       try {
         if (needGroup) {
@@ -134,21 +155,9 @@ export class PartitionConsumer {
           if (Array.isArray(entries)) o.metrics.claimed.inc(entries.length);
           if (cursor === '0-0') claiming = false;
         } else {
-          this.#blocked = true;
-          const reply = (await o.reader.xreadgroup(
-            'GROUP',
-            k.strategyGroup,
-            o.consumer,
-            'COUNT',
-            o.batch,
-            'BLOCK',
-            o.blockMs,
-            'STREAMS',
-            stream,
-            '>',
-          )) as [string, unknown[]][] | null;
-          this.#blocked = false;
-          entries = reply?.[0]?.[1] ?? [];
+          const next = prefetched ?? readNew();
+          prefetched = undefined;
+          entries = await next;
         }
         if (this.#aborted()) break;
         if (!Array.isArray(entries) || entries.length === 0) continue;
@@ -156,14 +165,28 @@ export class PartitionConsumer {
           o.onFenced(this);
           break;
         }
-        const res = await o.processor.process(ctx, entries);
+        // Once reading new entries, the next read goes out while this batch's ack is in flight. Entries it
+        // delivers are pending for this consumer: a failed or fenced batch leaves them to the claim path.
+        const res = await o.processor.process(
+          ctx,
+          entries,
+          claiming
+            ? undefined
+            : () => {
+                if (this.#mode !== 'run') return;
+                prefetched = readNew();
+                prefetched.catch(() => {});
+              },
+        );
         if (res.fenced) {
           o.onFenced(this);
           break;
         }
         failures = 0;
       } catch (err) {
-        this.#blocked = false;
+        // A read still in flight delivers into this consumer's pending list, which the claim path reads next
+        // (on the same connection, so after that read).
+        prefetched = undefined;
         if (this.#mode !== 'run') break;
         failures++;
         o.metrics.batchErrors.inc();

@@ -49,7 +49,7 @@ export interface SinkItem {
 }
 
 export interface IntentSink {
-  /** Adds the jobs, then appends the intents not yet logged. Resolves once both are in Redis. */
+  /** Adds the jobs and appends the intents not yet logged, at once. Resolves once both are in Redis. */
   enqueue(items: readonly SinkItem[]): Promise<void>;
   readonly queue: Queue;
   close(): Promise<void>;
@@ -68,15 +68,21 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
     async enqueue(items) {
       if (items.length === 0) return;
       const tEnqueue = o.clock.now();
-      await queue.addBulk(
+      const fresh = items.filter((i) => !i.logged);
+      // The jobs and the audit entries go out together (one round trip): each write is idempotent on its own
+      // (jobId = intent id; the logged marker), so a crash between or during them is repaired by the re-run,
+      // and the executor's orphan sweep only re-adds a job it cannot find, under the same id.
+      const jobs = queue.addBulk(
         items.map(({ intent }) => ({
           name: ORDER_JOB_NAME,
           data: OrderJobContract.encode({ ...intent, t_enqueue: tEnqueue }),
           opts: { jobId: intent.intent_id },
         })),
       );
-      const fresh = items.filter((i) => !i.logged);
-      if (fresh.length === 0) return;
+      if (fresh.length === 0) {
+        await jobs;
+        return;
+      }
       // Marker and XADD in one script: a worker killed between them cannot leave an intent that a re-run
       // appends a second time. The marker shares the stream's slot (Cluster).
       const pipe = o.redis.pipeline();
@@ -91,8 +97,8 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
           ...IntentContract.toArgs(intent),
         );
       }
-      const replies = (await pipe.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
+      const [, replies] = await Promise.all([jobs, pipe.exec()]);
+      for (const [err] of replies ?? []) if (err) throw err;
     },
     close() {
       closing ??= queue.close();

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { DecodeError } from '../errors/polybot-error.js';
+import { fastEncoders, SLOW } from './fields.js';
 
 export type WireFields = Record<string, string>;
 
@@ -18,6 +19,60 @@ export interface StreamContract<T extends Record<string, unknown>> {
   encode(value: Omit<T, 'v'> & { v?: number }): WireFields;
   /** Flat `[field, value, …]` list for XADD. */
   toArgs(value: Omit<T, 'v'> & { v?: number }): string[];
+  /** encode through the zod codec only (the authority; encode takes it whenever its fast path is unsure). */
+  encodeStrict(value: Omit<T, 'v'> & { v?: number }): WireFields;
+}
+
+type FieldEncoder = (value: unknown) => string | typeof SLOW;
+
+/**
+ * A field-by-field encoder compiled from the shape, when every field has a fast encoder (fields.ts) or is
+ * a literal or enum of strings; undefined otherwise. It returns undefined for any value it cannot encode
+ * exactly as zod would, so the caller falls back to zod.
+ */
+function compileFastEncoder(
+  shape: z.ZodRawShape,
+): ((value: Record<string, unknown>) => WireFields | undefined) | undefined {
+  const plan: { key: string; optional: boolean; enc: FieldEncoder }[] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    let schema = field as z.ZodType;
+    let optional = false;
+    if (schema instanceof z.ZodOptional) {
+      optional = true;
+      schema = schema.unwrap() as z.ZodType;
+    }
+    let enc: FieldEncoder | undefined = fastEncoders.get(schema);
+    if (!enc && (schema instanceof z.ZodLiteral || schema instanceof z.ZodEnum)) {
+      const allowed = new Set<unknown>(schema instanceof z.ZodLiteral ? [...schema.values] : schema.options);
+      if ([...allowed].every((x) => typeof x === 'string')) {
+        enc = (v) => (typeof v === 'string' && allowed.has(v) ? v : SLOW);
+      }
+    }
+    if (!enc) return undefined;
+    plan.push({ key, optional, enc });
+  }
+  const known = new Set(plan.map((f) => f.key));
+  return (value) => {
+    const fields: WireFields = {};
+    for (const f of plan) {
+      const v = value[f.key];
+      if (v === undefined) {
+        if (f.optional) continue;
+        return undefined;
+      }
+      const s = f.enc(v);
+      if (s === SLOW) return undefined;
+      fields[f.key] = s;
+    }
+    // Unknown fields pass through as zod's loose object keeps them (after the known ones, in input order).
+    for (const k in value) {
+      if (known.has(k)) continue;
+      const v = value[k];
+      if (v === undefined) continue;
+      fields[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return fields;
+  };
 }
 
 export function issuesOf(error: z.ZodError): string[] {
@@ -39,7 +94,8 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     if (res.success) return { ok: true as const, value: res.data as T };
     return { ok: false as const, error: new DecodeError(name, issuesOf(res.error), { cause: res.error }) };
   };
-  const encode = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
+  const fastEncode = compileFastEncoder(shape);
+  const encodeStrict = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
     const withVersion = { ...value, v: value.v ?? version } as unknown as T;
     const out = schema.encode(withVersion as never) as Record<string, unknown>;
     const fields: WireFields = {};
@@ -48,6 +104,13 @@ export function defineStreamContract<S extends z.ZodRawShape>(
       fields[k] = typeof val === 'string' ? val : JSON.stringify(val);
     }
     return fields;
+  };
+  const encode = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
+    if (fastEncode && value !== null && typeof value === 'object') {
+      const fields = fastEncode({ ...value, v: value.v ?? version } as Record<string, unknown>);
+      if (fields) return fields;
+    }
+    return encodeStrict(value);
   };
   return {
     name,
@@ -60,6 +123,7 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     },
     safeDecode,
     encode,
+    encodeStrict,
     toArgs(value) {
       const f = encode(value);
       const args: string[] = [];

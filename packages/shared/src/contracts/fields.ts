@@ -6,39 +6,69 @@ import { fromMicro, isDecimalString, MICRO, toMicro } from '../money/decimal.js'
 const INT_RE = /^-?\d{1,16}$/;
 const NUM_RE = /^-?\d{1,16}(?:\.\d{1,9})?$/;
 
+/** A fast encoder's answer for a value it does not take in canonical form: the zod codec decides. */
+export const SLOW: unique symbol = Symbol('slow path');
+
+/**
+ * Fast encoders of the field codecs below, keyed by schema: each returns exactly the wire string the zod
+ * codec's encode would return, or SLOW for anything it is not sure about (the contract then runs zod, which
+ * stays the authority and throws on invalid values). contracts/contract.ts uses them on the hot path.
+ */
+export const fastEncoders = new WeakMap<z.ZodType, (value: unknown) => string | typeof SLOW>();
+
+function fast<S extends z.ZodType>(schema: S, enc: (value: unknown) => string | typeof SLOW): S {
+  fastEncoders.set(schema, enc);
+  return schema;
+}
+
 /** A plain string field. */
-export const str = (max = 1024) => z.string().min(1).max(max);
+export const str = (max = 1024) =>
+  fast(z.string().min(1).max(max), (v) => (typeof v === 'string' && v.length >= 1 && v.length <= max ? v : SLOW));
 
 /** Integer carried as a decimal string. */
 export const int = () =>
-  z.codec(z.string().regex(INT_RE, 'expected an integer'), z.int(), {
-    decode: (s) => Number(s),
-    encode: (n) => String(n),
-  });
+  fast(
+    z.codec(z.string().regex(INT_RE, 'expected an integer'), z.int(), {
+      decode: (s) => Number(s),
+      encode: (n) => String(n),
+    }),
+    (v) => {
+      if (!Number.isSafeInteger(v)) return SLOW;
+      const s = String(v);
+      return INT_RE.test(s) ? s : SLOW;
+    },
+  );
 
 /** Finite number (timestamps with a sub-ms fraction) carried as a string. */
 export const num = () =>
-  z.codec(z.string().regex(NUM_RE, 'expected a number'), z.number(), {
-    decode: (s) => Number(s),
-    encode: (n) => (Number.isInteger(n) ? String(n) : n.toFixed(3)),
-  });
+  fast(
+    z.codec(z.string().regex(NUM_RE, 'expected a number'), z.number(), {
+      decode: (s) => Number(s),
+      encode: (n) => (Number.isInteger(n) ? String(n) : n.toFixed(3)),
+    }),
+    (v) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return SLOW;
+      const s = Number.isInteger(v) ? String(v) : v.toFixed(3);
+      return NUM_RE.test(s) ? s : SLOW;
+    },
+  );
 
 /** Boolean carried as "1"/"0". */
 export const bool = () =>
-  z.codec(z.enum(['0', '1']), z.boolean(), {
-    decode: (s) => s === '1',
-    encode: (b) => (b ? '1' : '0'),
-  });
+  fast(
+    z.codec(z.enum(['0', '1']), z.boolean(), {
+      decode: (s) => s === '1',
+      encode: (b) => (b ? '1' : '0'),
+    }),
+    (v) => (v === true ? '1' : v === false ? '0' : SLOW),
+  );
 
 /** A decimal amount (micro-units inside, decimal string on the wire). */
-export const micro = (opts: { min?: number; max?: number } = {}) =>
-  z.codec(
-    z.string().max(40).refine(isDecimalString, 'expected a plain decimal string'),
-    z
-      .int()
-      .min(opts.min ?? Number.MIN_SAFE_INTEGER)
-      .max(opts.max ?? Number.MAX_SAFE_INTEGER),
-    {
+export const micro = (opts: { min?: number; max?: number } = {}) => {
+  const min = opts.min ?? Number.MIN_SAFE_INTEGER;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  return fast(
+    z.codec(z.string().max(40).refine(isDecimalString, 'expected a plain decimal string'), z.int().min(min).max(max), {
       decode: (s, ctx) => {
         try {
           return toMicro(s);
@@ -48,8 +78,14 @@ export const micro = (opts: { min?: number; max?: number } = {}) =>
         }
       },
       encode: (n) => fromMicro(n),
+    }),
+    (v) => {
+      if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) return SLOW;
+      const s = fromMicro(v as number);
+      return s.length <= 40 && isDecimalString(s) ? s : SLOW;
     },
   );
+};
 
 /** A probability price in [0, 1] (0 and 1 only on settled markets) as micro-units. */
 export const price = () => micro({ min: 0, max: MICRO });
@@ -57,7 +93,11 @@ export const price = () => micro({ min: 0, max: MICRO });
 /** A non-negative size as micro-units. */
 export const size = () => micro({ min: 0 });
 
+const MARKET_ID_RE = /^0x[0-9a-fA-F]{64}$/;
 /** Condition id: 0x + 64 hex characters. */
-export const marketId = () => z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x + 64 hex condition id');
+export const marketId = () =>
+  fast(z.string().regex(MARKET_ID_RE, 'expected 0x + 64 hex condition id'), (v) =>
+    typeof v === 'string' && MARKET_ID_RE.test(v) ? v : SLOW,
+  );
 
 export const side = () => z.enum(['BUY', 'SELL']);

@@ -2,6 +2,8 @@
 // share a hash tag, so the layout runs unchanged on Redis Cluster:
 //   - a tick partition, its dedup index, lease, strategy state and tallies share `{ns:pN}`;
 //   - the risk gate's keys and the halt switch share `{ns:risk}`;
+//   - the orders stream and the executor's per-intent keys (terminal marker, attempt state) share the
+//     orders stream's slot, so the executor's pre-POST step is one script;
 //   - the BullMQ queue lives under the braced prefix `{ns:bull}`.
 
 export interface Keys {
@@ -31,6 +33,10 @@ export interface Keys {
   readonly feed: string;
   readonly intents: string;
   readonly orders: string;
+  /** Executor: the intent's terminal marker (settlement JSON); same slot as `orders`. */
+  execTerminal(intentId: string): string;
+  /** Executor: the intent's attempt state (attempts, sent); same slot as `orders`. */
+  execState(intentId: string): string;
   readonly dead: string;
   /** Halt switch (in the risk slot, so the gate script reads it atomically). */
   readonly halt: string;
@@ -71,6 +77,9 @@ export function keys(ns: string): Keys {
     feed: `${ns}:feed`,
     intents: `${ns}:intents`,
     orders: `${ns}:orders`,
+    // The hash tag is the whole orders key: a key without braces hashes on its whole name.
+    execTerminal: (id: string) => `${ns}:exec:{${ns}:orders}:term:${id}`,
+    execState: (id: string) => `${ns}:exec:{${ns}:orders}:state:${id}`,
     dead: `${ns}:dead`,
     halt: `${ns}:halt:${riskTag}`,
     risk: (name: string) => `${ns}:risk:${riskTag}:${name}`,

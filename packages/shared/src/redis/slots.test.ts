@@ -23,6 +23,15 @@ describe('cluster slots of every key pattern', () => {
     expect(slots.size).toBe(1);
   });
 
+  it("the orders stream and the executor's per-intent keys share one slot", () => {
+    const slots = new Set(
+      [k.orders, k.execTerminal('polybot-x-1'), k.execState('polybot-x-1'), k.execState('other')].map((x) =>
+        calculateSlot(x),
+      ),
+    );
+    expect(slots.size).toBe(1);
+  });
+
   it('every BullMQ key of the orders queue lands in one slot', () => {
     const suffixes = [
       'wait',

@@ -62,6 +62,86 @@ function decode<S extends z.ZodType>(kind: string, schema: S, value: unknown): z
   return new DecodeError(kind, issuesOf(res.error), { cause: res.error });
 }
 
+const UNSIGNED_DECIMAL_RE = /^\+?\d{1,30}(?:\.\d{1,30})?$/;
+const PRICE_FRAME_DECIMALS = ['buy', 'sell', 'best_bid', 'best_ask', 'last_trade', 'last_trade_size', 'volume'];
+const OUTCOME_DECIMALS = new Set(['price', 'best_bid', 'best_ask', 'last_trade']);
+
+const nullishDecimal = (v: unknown) =>
+  v === undefined || v === null || (typeof v === 'string' && UNSIGNED_DECIMAL_RE.test(v));
+const nullishText = (v: unknown, max: number) =>
+  v === undefined || v === null || (typeof v === 'string' && v.length <= max);
+const optionalId = (v: unknown) => v === undefined || (typeof v === 'string' && v.length >= 1 && v.length <= 256);
+
+function plainOutcome(o: unknown): boolean {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;
+  const q = o as Record<string, unknown>;
+  for (const key in q) {
+    const v = q[key];
+    if (key === 'label') {
+      if (typeof v !== 'string' || v.length > 200) return false;
+    } else if (key === 'token_id') {
+      if (!nullishText(v, 128)) return false;
+    } else if (!OUTCOME_DECIMALS.has(key) || !nullishDecimal(v)) return false;
+  }
+  return typeof q.label === 'string';
+}
+
+/**
+ * The hot path of price frames: the common shape (the documented fields, plain values, no `tokens` map) is
+ * checked field by field with exactly PriceFrameSchema's rules and returned as parsed. Anything else (an
+ * unknown or unusual field, every invalid frame) returns undefined and goes through the zod schema, which
+ * stays the authority.
+ */
+export function fastPriceFrame(value: Record<string, unknown>): PriceFrame | undefined {
+  if (value.type !== 'price') return undefined;
+  for (const key in value) {
+    switch (key) {
+      case 'type':
+      case 'market_id':
+      case 'condition_id':
+      case 'buy':
+      case 'sell':
+      case 'best_bid':
+      case 'best_ask':
+      case 'last_trade':
+      case 'last_trade_side':
+      case 'last_trade_size':
+      case 'volume':
+      case 'outcomes':
+      case 'active':
+      case 'closed':
+      case 'source':
+      case 'emit_ts_ms':
+      case 'updated_at':
+      case 'ws_updated_at':
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (!optionalId(value.market_id) || !optionalId(value.condition_id)) return undefined;
+  if (value.market_id === undefined && value.condition_id === undefined) return undefined;
+  for (const k of PRICE_FRAME_DECIMALS) if (!nullishDecimal(value[k])) return undefined;
+  if (!nullishText(value.last_trade_side, 16)) return undefined;
+  if (!nullishText(value.updated_at, 64) || !nullishText(value.ws_updated_at, 64)) return undefined;
+  for (const k of ['active', 'closed']) {
+    const v = value[k];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') return undefined;
+  }
+  const source = value.source;
+  if (source !== undefined && (typeof source !== 'string' || source.length < 1 || source.length > 64)) {
+    return undefined;
+  }
+  const emit = value.emit_ts_ms;
+  if (!Number.isSafeInteger(emit) || (emit as number) <= 0) return undefined;
+  const outcomes = value.outcomes;
+  if (outcomes !== undefined) {
+    if (!Array.isArray(outcomes) || outcomes.length > 64) return undefined;
+    for (const o of outcomes) if (!plainOutcome(o)) return undefined;
+  }
+  return value as PriceFrame;
+}
+
 function unknownType(kind: string, type: string): DecodeError {
   return new DecodeError(kind, [`type: unknown frame type ${JSON.stringify(type.slice(0, 40))}`]);
 }
@@ -73,6 +153,8 @@ export function parseServerFrame(raw: string): ServerFrame | DecodeError {
   if (!p.ok) return p.error;
   switch (p.type) {
     case 'price': {
+      const fast = fastPriceFrame(p.value);
+      if (fast) return { kind: 'price', frame: fast };
       const frame = decode(kind, PriceFrameSchema, p.value);
       return frame instanceof DecodeError ? frame : { kind: 'price', frame };
     }

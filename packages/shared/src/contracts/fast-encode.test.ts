@@ -1,0 +1,143 @@
+// The contracts' fast encode path must give exactly what the zod codec gives (same fields, same order), and
+// leave every value it is unsure about to zod, which still rejects what is invalid.
+import { describe, expect, it, vi } from 'vitest';
+import { DeadLetterContract } from './dead-letter.js';
+import { FeedEventContract } from './feed-event.js';
+import { IntentContract, OrderJobContract } from './intent.js';
+import { OrderEventContract } from './order-event.js';
+import { GapContract, TickContract } from './tick.js';
+
+const M = `0x${'ab'.repeat(32)}`;
+const args = (f: Record<string, string>) => Object.entries(f).flat();
+
+const tick = {
+  type: 'tick' as const,
+  market_id: M,
+  yes: 523_400,
+  no: 476_600,
+  emit_ts_ms: 1_764_000_000_123,
+  recv_ts_ms: 1_764_000_000_125.4375,
+  conn_epoch: 3,
+  source: 'websocket',
+  tradable: true,
+  key: `${M}-1764000000123-deadbeef`,
+};
+const intent = {
+  intent_id: 'polybot.every-nth.k.0',
+  ns: 'polybot',
+  strategy: 'every-nth',
+  market_id: M,
+  side: 'BUY' as const,
+  outcome: 'Yes',
+  quantity: 5_000_000,
+  ref_price: 500_000,
+  tick_key: 'k',
+  tick_id: '1-0',
+  partition: 2,
+  decision_index: 0,
+  t_emit: 1_764_000_000_123,
+  t_recv: 1_764_000_000_125.5,
+  t_decide: 1_764_000_000_126.25,
+};
+
+const cases: [
+  string,
+  { encode(v: never): Record<string, string>; encodeStrict(v: never): Record<string, string> },
+  unknown[],
+][] = [
+  [
+    'Tick',
+    TickContract,
+    [
+      tick,
+      { ...tick, best_bid: 0, best_ask: 1_000_000, tradable: false },
+      { ...tick, yes: 1, no: 999_999, recv_ts_ms: 5, v: 2 },
+      { ...tick, extra: 'kept', more: { a: 1 } },
+    ],
+  ],
+  ['Gap', GapContract, [{ type: 'gap', market_id: M, conn_epoch: 1, reason: 'disconnect', ts_ms: 12.5 }]],
+  ['Intent', IntentContract, [intent, { ...intent, reason: 'every 10th tick', side: 'SELL', outcome: 'No' }]],
+  ['OrderJob', OrderJobContract, [{ ...intent, t_enqueue: 1_764_000_000_127.125 }]],
+  [
+    'OrderEvent',
+    OrderEventContract,
+    [
+      {
+        intent_id: 'polybot.every-nth.k.0',
+        event: 'acked',
+        attempt: 1,
+        market_id: M,
+        side: 'BUY',
+        outcome: 'Yes',
+        quantity: 5_000_000,
+        venue_order_id: 'o-1',
+        status: 'FILLED',
+        fill_price: 512_300,
+        filled_qty: 5_000_000,
+        notional: 2_561_500,
+        fee: 0,
+        t_emit: 1,
+        t_recv: 2.5,
+        t_decide: 3,
+        t_enqueue: 4,
+        t_start: 5,
+        t_sent: 6.0001,
+        t_ack: 7,
+      },
+    ],
+  ],
+  ['FeedEvent', FeedEventContract, [{ event: 'gap_opened', conn_id: 1, conn_epoch: 2, ts_ms: 3, market_id: M }]],
+  ['DeadLetter', DeadLetterContract, [{ source: 'ingestor', kind: 'Frame', reason: 'bad', ts_ms: 1, raw: '{}' }]],
+];
+
+describe('fast encode equals the zod codec', () => {
+  for (const [name, c, values] of cases) {
+    it(`${name}: same fields in the same order`, () => {
+      for (const v of values) {
+        const fast = c.encode(v as never);
+        const strict = c.encodeStrict(v as never);
+        expect(args(fast)).toEqual(args(strict));
+      }
+    });
+  }
+
+  it('canonical values skip zod; anything else goes through it', () => {
+    const spy = vi.spyOn(TickContract.schema, 'encode');
+    try {
+      TickContract.encode(tick);
+      IntentContract.encode(intent);
+      expect(spy).not.toHaveBeenCalled();
+      expect(() => TickContract.encode({ ...tick, yes: -5 })).toThrow();
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('unusual but valid values are encoded by zod, with the same result', () => {
+    // 17-digit integers, negative micro amounts and long fractions are not canonical for the fast path.
+    const v = { ...tick, recv_ts_ms: 0.1 + 0.2 };
+    expect(args(TickContract.encode(v))).toEqual(args(TickContract.encodeStrict(v)));
+  });
+
+  it('invalid values still fail, through zod', () => {
+    const bad: unknown[] = [
+      { ...tick, yes: 1_000_001 },
+      { ...tick, yes: 0.5 },
+      { ...tick, market_id: 'nope' },
+      { ...tick, type: 'gap' },
+      { ...tick, source: '' },
+      { ...tick, recv_ts_ms: Number.NaN },
+      { ...tick, emit_ts_ms: 2 ** 60 },
+      { ...tick, tradable: 'yes' },
+      { ...tick, best_bid: null },
+      { ...tick, key: undefined },
+    ];
+    for (const v of bad) {
+      expect(() => TickContract.encode(v as never), JSON.stringify(v)).toThrow();
+      expect(() => TickContract.encodeStrict(v as never)).toThrow();
+    }
+    expect(() => IntentContract.encode({ ...intent, side: 'HOLD' } as never)).toThrow();
+    expect(() => IntentContract.encode({ ...intent, quantity: -1 } as never)).toThrow();
+  });
+});
