@@ -2,10 +2,11 @@
 // worker is consuming. The worker does not crash; once Redis is back it resumes from the pending list, and
 // every tick ends as exactly one job.
 
-import { keys } from '@polybot/shared';
+import { createRedisClient, keys, silentLogger } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StrategyWorker } from '../src/index.js';
+import { LeaseManager } from '../src/ownership/lease-manager.js';
 import {
   drained,
   jobIds,
@@ -78,4 +79,34 @@ describe('redis restart', () => {
     await writeTicks(c, k, 4, [{ market: market(1), yes: 300_000, emit: T0 }]);
     await vi.waitFor(async () => expect(await readIntents(c, k)).toHaveLength(1), { timeout: 15_000 });
   });
+
+  it('guarantee 6: Redis gone again between the wait and the first heartbeat does not fail start()', async () => {
+    // Regression (chaos suite, seed 20261126): the worker saw Redis, Redis restarted, the first lease heartbeat
+    // failed with MaxRetriesPerRequestError and the process exited 1. The first beat now retries on schedule.
+    redis = await startRedis({ own: true, aof: true });
+    const conn = createRedisClient(redis.url, 'command');
+    conn.on('error', () => {});
+    const errors: unknown[] = [];
+    const leases = new LeaseManager({
+      redis: conn,
+      keys: keys(redis.ns),
+      workerId: 'w1',
+      partitions: 4,
+      ttlMs: 1500,
+      logger: silentLogger(),
+      handlers: { acquired: () => {}, lost: () => {}, surrender: async () => {} },
+      onHeartbeatError: (err) => errors.push(err),
+    });
+    try {
+      await redis.kill();
+      await leases.start();
+      expect(errors.length).toBeGreaterThan(0);
+      expect(leases.held()).toEqual([]);
+      await redis.start();
+      await vi.waitFor(() => expect(leases.held()).toEqual([0, 1, 2, 3]), { timeout: 15_000, interval: 50 });
+    } finally {
+      await leases.stop();
+      conn.disconnect();
+    }
+  }, 60_000);
 });

@@ -85,9 +85,18 @@ export class LeaseManager {
     return this.#live;
   }
 
-  /** Runs the first heartbeat (registers, acquires a share) and schedules the next ones. */
+  /**
+   * Runs the first heartbeat (registers, acquires a share) and schedules the next ones. A first heartbeat
+   * that fails (Redis went away again after the worker saw it, as in a restart or a failover) is reported
+   * like any other and retried on schedule: start() does not fail for it.
+   */
   async start(): Promise<void> {
-    await this.heartbeat();
+    try {
+      await this.heartbeat();
+    } catch (err) {
+      this.#o.logger.warn({ err }, 'first heartbeat failed: retrying on schedule');
+      this.#o.onHeartbeatError?.(err);
+    }
     this.#schedule();
   }
 
