@@ -5,6 +5,7 @@ import {
   type Clock,
   createRedisClient,
   ensurePartitions,
+  isTransientVenueError,
   type Keys,
   keys,
   Lifecycle,
@@ -476,19 +477,29 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     }
   }
 
+  /**
+   * A venue read at start-up. A transient failure (transport error, 408, 429, 5xx) is retried with backoff for
+   * as long as it lasts, while /readyz says not ready: a venue that is briefly failing must not end the process.
+   * Anything else (a bad key, a refused request) fails after `attempts`.
+   */
   async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
-    let delay = 250;
+    const base = o.backoffBaseMs ?? 250;
+    const max = o.backoffMaxMs ?? 30_000;
+    let delay = base;
+    let failures = 0;
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        if (i >= attempts || closing) {
+        const transient = isTransientVenueError(err);
+        if (!transient) failures++;
+        if (failures >= attempts || closing) {
           throw new PolybotError('VENUE_ERROR', `${what} failed after ${i} attempts`, { cause: err });
         }
         const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
-        log.warn({ err, attempt: i }, `${what} failed: retrying`);
+        if (i <= 5 || i % 10 === 0) log.warn({ err, attempt: i, transient }, `${what} failed: retrying`);
         await new Promise((r) => setTimeout(r, typeof retryAfter === 'number' ? Math.max(retryAfter, delay) : delay));
-        delay = Math.min(5000, delay * 2);
+        delay = Math.min(max, delay * 2);
       }
     }
   }

@@ -10,6 +10,7 @@ import {
   parseServerFrame,
   partition,
   silentLogger,
+  VenueError,
 } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -96,6 +97,46 @@ async function waitSubscribed(n = MARKETS.length) {
 }
 
 describe('ingestor', () => {
+  it('guarantee 6: a venue failing its market list at start-up is waited out, not fatal', async () => {
+    // Regression (20-minute chaos run, seed 90210): an ingestor restarted inside a 503 window gave up on
+    // GET /v1/markets after 5 attempts and exited 1. Transient failures are now retried for as long as they
+    // last; /readyz stays not ready meanwhile.
+    feed = await startScriptedFeed(MARKETS);
+    let failures = 0;
+    const venue = {
+      ...feed.venue,
+      mintWsToken: () => feed.venue.mintWsToken(),
+      tiers: () => feed.venue.tiers(),
+      markets: async (q: { limit: number; offset: number }) => {
+        if (failures < 12) {
+          failures++;
+          throw new VenueError({
+            method: 'GET',
+            path: '/v1/markets',
+            status: 503,
+            venueCode: 'SERVER_BUSY',
+            message: 'busy',
+          });
+        }
+        return feed.venue.markets(q);
+      },
+    };
+    const ing = createIngestor({
+      options: { ns: redis.ns, partitions: PARTITIONS, markets: 'auto:5', backoffBaseMs: 5, backoffMaxMs: 20 },
+      venue,
+      wsUrl: (t) => feed.wsUrl(t),
+      parseFrame: parseServerFrame,
+      redis: { url: redis.url },
+      logger: silentLogger(),
+    });
+    running.push(ing);
+    await ing.start();
+    expect(failures).toBe(12);
+    await waitSubscribed();
+    feed.price(MARKETS[0] as string, '0.40', 1_000);
+    await vi.waitFor(async () => expect(await ticksOf(redis.ns)).toHaveLength(1), { timeout: 10_000 });
+  });
+
   it('writes each price frame as a Tick into the partition of its market', async () => {
     feed = await startScriptedFeed(MARKETS);
     const ns = redis.ns;

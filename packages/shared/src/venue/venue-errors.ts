@@ -147,3 +147,13 @@ export type VenueFailure = VenueError | VenueTransportError | VenueResponseError
 export function isVenueFailure(err: unknown): err is VenueFailure {
   return err instanceof VenueError || err instanceof VenueTransportError || err instanceof VenueResponseError;
 }
+
+/**
+ * A venue failure worth waiting out: the request never got an answer (transport), or the venue said so
+ * itself (408, 429, 5xx). A refusal of the request (401, 403, 404, 400, 422) is not.
+ */
+export function isTransientVenueError(err: unknown): boolean {
+  if (err instanceof VenueTransportError) return true;
+  if (err instanceof VenueError) return err.status === 408 || err.status === 429 || err.status >= 500;
+  return false;
+}
