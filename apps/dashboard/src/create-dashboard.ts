@@ -258,7 +258,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         }
         controlActions.inc({ action, outcome: 'ok' });
         log.info({ action }, 'control action');
-        await poller?.poll();
+        await poller?.refresh();
         return sendJson(reply, 200, { ok: true, halted: action === 'halt' });
       });
     }

@@ -53,8 +53,10 @@ async function probe(p: ProcessProbe): Promise<ProcessView> {
 export interface StatusPoller {
   readonly latest: StatusView | null;
   readonly pnl: readonly PnlPoint[];
-  /** Polls once now (also used by the timer). */
+  /** Polls once now, or joins the poll in flight (the timer uses it). */
   poll(): Promise<void>;
+  /** A poll that starts after this call (e.g. after a control action changed the halt switch). */
+  refresh(): Promise<void>;
   close(): void;
 }
 
@@ -135,6 +137,10 @@ export function startStatusPoller(opts: StatusPollerOptions): StatusPoller {
       return pnl;
     },
     poll,
+    async refresh() {
+      if (inFlight) await inFlight;
+      await poll();
+    },
     close() {
       closed = true;
       clearInterval(timer);
