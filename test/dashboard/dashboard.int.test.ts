@@ -8,7 +8,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IntentContract, keys, OrderEventContract, parseEntries, TERMINAL_ORDER_EVENTS } from '@polybot/shared';
+import {
+  GapContract,
+  IntentContract,
+  keys,
+  OrderEventContract,
+  parseEntries,
+  partition,
+  TERMINAL_ORDER_EVENTS,
+} from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import type { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';
@@ -171,6 +179,17 @@ describe('dashboard', () => {
     // sparklines are drawn (uPlot canvases) and ages shown
     expect(await page.locator('#markets canvas').count()).toBeGreaterThanOrEqual(4);
     expect((await page.locator('#markets tbody tr .age').first().textContent()) ?? '').toMatch(/\d/);
+
+    // a gap marker in a partition stream (as the ingestor writes on a disconnect) is shown on its market
+    const market = (await page.locator('#markets tbody tr').first().getAttribute('data-market')) as string;
+    await c.xadd(
+      k.ticks(partition(market, partitions)),
+      '*',
+      ...GapContract.toArgs({ type: 'gap', market_id: market, conn_epoch: 1, reason: 'disconnect', ts_ms: Date.now() }),
+    );
+    await expect
+      .poll(() => page.locator(`#markets tbody tr[data-market="${market}"]`).textContent(), { timeout: 15_000 })
+      .toMatch(/gap.*disconnect/);
 
     // orders appear with their lifecycle and per-hop latency, and keep coming
     const terminalRows = () => page.locator('#intents tbody tr[data-terminal="1"]').count();

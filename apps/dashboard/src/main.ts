@@ -57,9 +57,7 @@ async function main(): Promise<void> {
       await Promise.allSettled([redis.quit(), bull.quit()]);
     },
   });
-  const url = await dashboard.start();
-  // One line for operators (and for `polybot up`, which prints it).
-  process.stdout.write(`${JSON.stringify({ level: 30, msg: 'dashboard ready', url })}\n`);
+  await dashboard.start();
 }
 
 main().catch((err: unknown) => {

@@ -17,7 +17,10 @@ export interface MarketSeries {
   t: number[];
   y: number[];
   lastRecv: number;
-  lastGap: { t: number; reason: string } | null;
+  /** The last gap marker; `open` until a tick arrives after it. */
+  lastGap: { t: number; reason: string; open: boolean } | null;
+  /** When the ingestor last reported the market quiet (no tick for many usual intervals). */
+  quietAt: number;
 }
 
 export interface IntentRow {
@@ -72,12 +75,12 @@ export class PageState {
           m.y.splice(0, m.y.length - MAX_POINTS);
         }
         m.lastRecv = Math.max(m.lastRecv, e.t);
-        if (m.lastGap && e.t > m.lastGap.t) m.lastGap = null;
+        if (m.lastGap && e.t > m.lastGap.t) m.lastGap.open = false;
         return;
       }
       case 'gap': {
         const m = this.#market(e.m);
-        m.lastGap = { t: e.t, reason: e.r };
+        m.lastGap = { t: e.t, reason: e.r, open: true };
         return;
       }
       case 'intent': {
@@ -95,6 +98,7 @@ export class PageState {
         return;
       }
       case 'feed':
+        if (e.ev === 'market_quiet' && e.market) this.#market(e.market).quietAt = e.t;
         this.feed.push(e);
         if (this.feed.length > 200) this.feed.shift();
         return;
@@ -108,7 +112,7 @@ export class PageState {
   #market(id: string): MarketSeries {
     let m = this.markets.get(id);
     if (!m) {
-      m = { id, t: [], y: [], lastRecv: 0, lastGap: null };
+      m = { id, t: [], y: [], lastRecv: 0, lastGap: null, quietAt: 0 };
       this.markets.set(id, m);
     }
     return m;

@@ -81,6 +81,7 @@ export function decodeEntry(kind: StreamKind, e: StreamEntry): LiveEvent | null 
         t: v.ts_ms,
         ...(v.code !== undefined ? { code: v.code } : {}),
         ...(v.reason !== undefined ? { reason: v.reason } : {}),
+        ...(v.market_id !== undefined ? { market: v.market_id } : {}),
       };
     }
     case 'dead': {

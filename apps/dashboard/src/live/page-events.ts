@@ -74,6 +74,8 @@ export interface FeedEventView {
   t: number;
   code?: number;
   reason?: string;
+  /** The market concerned (market_quiet). */
+  market?: string;
 }
 
 export interface DeadEventView {

@@ -51,11 +51,15 @@ export function renderMarkets(s: PageState, now: number): void {
       const last = m.y[m.y.length - 1];
       const sparkCell = document.createElement('td');
       sparkCell.append(spark(m));
-      const feed = m.lastGap
+      // An open gap (no tick since) first; then a stall (our own measure, or the ingestor's market_quiet);
+      // a gap closed within the last 5 minutes stays visible as a marker.
+      const feed = m.lastGap?.open
         ? cell(`gap: ${m.lastGap.reason}`, 'gap')
-        : stalled(m, now)
+        : stalled(m, now) || m.quietAt > m.lastRecv
           ? cell('stalled', 'stall')
-          : cell('ok', 'ok');
+          : m.lastGap && now - m.lastGap.t < 300_000
+            ? cell(`ok · gap ${age(now - m.lastGap.t)} ago (${m.lastGap.reason})`, 'stall')
+            : cell('ok', 'ok');
       return row(
         [
           cell(shortId(m.id)),
