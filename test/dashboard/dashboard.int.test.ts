@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   GapContract,
@@ -116,6 +117,25 @@ describe('dashboard', () => {
     expect(upRun.stderr.trim().split('\n')).toHaveLength(1);
     expect(upRun.stderr).toMatch(/DASHBOARD_TOKEN/);
     expect(upRun.stdout).not.toMatch(/redis|venue|ready/);
+  });
+
+  it('polybot up says so at once when the dashboard port is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+    const port = (squatter.address() as { port: number }).port;
+    try {
+      const upRun = spawnSync(process.execPath, [cli, 'up', '--no-build', '--dashboard-port', String(port)], {
+        env: baseEnv(),
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(upRun.status).toBe(1);
+      expect(upRun.stderr.trim().split('\n')).toHaveLength(1);
+      expect(upRun.stderr).toMatch(new RegExp(`dashboard port 127\\.0\\.0\\.1:${port} is in use`));
+      expect(upRun.stdout).not.toMatch(/redis|venue|ready/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   });
 
   it('shows live prices and orders in Chromium; halt (confirmed in the page) blocks intents, resume lets them through', async () => {

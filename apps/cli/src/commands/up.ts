@@ -25,6 +25,7 @@ import {
   freePort,
   hasRedisServer,
   type LocalRedis,
+  portAvailable,
   REDIS_MISSING_HELP,
   startLocalRedis,
 } from '../supervisor/local-redis.js';
@@ -71,6 +72,13 @@ export async function runUp(opts: UpOptions): Promise<number> {
       if (!(err instanceof BindRefusedError)) throw err;
       opts.err.write(`polybot: ${err.message}\n`);
       return 2;
+    }
+    const port = opts.dashboardPort ?? cfg.DASHBOARD_PORT;
+    if (port !== 0 && !(await portAvailable(cfg.DASHBOARD_HOST, port))) {
+      opts.err.write(
+        `polybot: the dashboard port ${cfg.DASHBOARD_HOST}:${port} is in use: set --dashboard-port (0 = any free port) or --no-dashboard\n`,
+      );
+      return 1;
     }
   }
 

@@ -20,6 +20,15 @@ export function hasRedisServer(env: NodeJS.ProcessEnv = process.env): boolean {
   return r.error === undefined && r.status === 0;
 }
 
+/** True when `host:port` can be bound now (e.g. the dashboard's fixed port is not taken). */
+export function portAvailable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
