@@ -101,7 +101,7 @@ describe('dashboard', () => {
     const dash = spawnSync(process.execPath, [cli, 'dashboard', '--host', '0.0.0.0', '--port', '0'], {
       env: baseEnv(),
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 120_000,
     });
     expect(dash.status).toBe(2);
     expect(dash.stderr.trim().split('\n')).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('dashboard', () => {
     const upRun = spawnSync(process.execPath, [cli, 'up', '--no-build'], {
       env: { ...baseEnv(), DASHBOARD_HOST: '10.0.0.1' },
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 120_000,
     });
     expect(upRun.status).toBe(2);
     expect(upRun.stderr.trim().split('\n')).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('dashboard', () => {
       const upRun = spawnSync(process.execPath, [cli, 'up', '--no-build', '--dashboard-port', String(port)], {
         env: baseEnv(),
         encoding: 'utf8',
-        timeout: 30_000,
+        timeout: 120_000,
       });
       expect(upRun.status).toBe(1);
       expect(upRun.stderr.trim().split('\n')).toHaveLength(1);
@@ -229,7 +229,7 @@ describe('dashboard', () => {
     // halt, confirmed in the page's dialog, with the token typed by the operator
     await page.fill('#token', TOKEN);
     await page.click('#halt-btn');
-    await expect.poll(() => page.locator('#confirm').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#confirm').isVisible(), { timeout: 15_000 }).toBe(true);
     await page.click('#confirm-yes');
     await expect.poll(() => page.textContent('#halt-state'), { timeout: 15_000 }).toMatch(/HALTED/);
     expect(await c.exists(k.halt)).toBe(1);
@@ -244,7 +244,7 @@ describe('dashboard', () => {
     // a cancelled dialog changes nothing
     await page.click('#resume-btn');
     await page.click('#confirm-no');
-    await expect.poll(() => page.textContent('#control-result')).toBe('cancelled');
+    await expect.poll(() => page.textContent('#control-result'), { timeout: 15_000 }).toBe('cancelled');
     expect(await c.exists(k.halt)).toBe(1);
 
     // resume: intents flow again, reach a terminal order event and the venue

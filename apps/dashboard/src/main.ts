@@ -13,7 +13,6 @@ import {
   parseRedisTopology,
   requireConfigOrExit,
 } from '@polybot/shared';
-import { createDashboard } from './create-dashboard.js';
 import { redisUrlPassword } from './live/secret-scrubber.js';
 import { parseProcessProbes } from './status/process-probes.js';
 
@@ -27,6 +26,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const redisUrl = requireConfigOrExit(cfg, 'REDIS_URL');
+  // Loaded after the checks above, so a refused start answers at once (fastify and Bull Board are not small).
+  const { createDashboard } = await import('./create-dashboard.js');
   const logger = createLogger({ name: 'dashboard', level: cfg.LOG_LEVEL });
   const clusterNodes = cfg.REDIS_CLUSTER_NODES;
   const topo = clusterNodes ? { clusterNodes } : {};

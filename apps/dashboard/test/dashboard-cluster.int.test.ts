@@ -79,7 +79,7 @@ describe('dashboard on Redis Cluster', () => {
     const res = await fetch(`${base}/api/events`, { signal: ac.signal });
     const reader = res.body?.getReader();
     expect(reader).toBeDefined();
-    await expect.poll(() => dashboard?.hub.size).toBe(1);
+    await expect.poll(() => dashboard?.hub.size, { timeout: 10_000 }).toBe(1);
 
     const writer = client('command', 'writer');
     const markets = [0, 1, 2, 3].map((i) => `0x${String(i).repeat(64)}`);
