@@ -65,6 +65,8 @@ describe('polybot up', () => {
       SIM_MARKETS: '12',
       SIM_TICK_MS: '100',
       POLYBOT_MARKETS: 'auto:12',
+      // The dashboard is one more child; a free port keeps parallel suites apart.
+      DASHBOARD_PORT: '0',
     };
     up = spawn(process.execPath, [cli, 'up', '--json', '--logs', '--workers', '2'], {
       env,
@@ -73,10 +75,18 @@ describe('polybot up', () => {
     up.stdout?.on('data', (d) => (output += String(d)));
     up.stderr?.on('data', (d) => (output += String(d)));
 
-    await expect.poll(() => output, { timeout: 90_000, interval: 250 }).toMatch(/ready\s+.*executor\(pid \d+\)/);
+    await expect.poll(() => output, { timeout: 90_000, interval: 250 }).toMatch(/ready\s+.*dashboard\(pid \d+\)/);
     const ready = /ready\s+(.*) · namespace/.exec(output)?.[1] ?? '';
     const pids = new Map([...ready.matchAll(/([\w-]+)\(pid (\d+)\)/g)].map((m) => [m[1] as string, Number(m[2])]));
-    expect([...pids.keys()].sort()).toEqual(['executor', 'ingestor', 'simulator', 'strategy-1', 'strategy-2']);
+    expect([...pids.keys()].sort()).toEqual([
+      'dashboard',
+      'executor',
+      'ingestor',
+      'simulator',
+      'strategy-1',
+      'strategy-2',
+    ]);
+    expect(output).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+/);
     const simUrl = /venue\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
     expect(simUrl).toBeDefined();
 

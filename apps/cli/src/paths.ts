@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const APPS = ['simulator', 'ingestor', 'strategy', 'executor'] as const;
+export const APPS = ['simulator', 'ingestor', 'strategy', 'executor', 'dashboard'] as const;
 export type AppName = (typeof APPS)[number];
 
 /** The repository (or image) root: apps/cli/dist/paths.js → ../../.. */

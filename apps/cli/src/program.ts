@@ -1,7 +1,14 @@
 // The `polybot` command line: one parser (commander), help with examples on every command, and exit code 2
 // with one clear line for unknown flags or bad values.
 
-import { ConfigError, createRedisClient, ensurePartitions, loadConfig } from '@polybot/shared';
+import {
+  ConfigError,
+  collectStatus,
+  createRedisClient,
+  ensurePartitions,
+  loadConfig,
+  renderStatus,
+} from '@polybot/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerBacktest } from './backtest/register.js';
 import { renderDiff, runDiff } from './commands/diff.js';
@@ -11,7 +18,6 @@ import { runReplay } from './commands/replay.js';
 import { runApp } from './commands/run-app.js';
 import { runUp } from './commands/up.js';
 import { parseRangeArg } from './recording/range-arg.js';
-import { collectStatus, renderStatus } from './status/collect-status.js';
 
 export const EXIT_USAGE = 2;
 
@@ -92,11 +98,19 @@ Examples:
     )
     .option('--no-build', 'fail instead of building when dist/ is missing')
     .option('--data-dir <dir>', 'data directory of the local redis-server (default .polybot/redis)')
+    .option('--no-dashboard', 'do not serve the web dashboard (also DASHBOARD_ENABLED=false)')
+    .addOption(
+      new Option(
+        '--dashboard-port <port>',
+        'dashboard port (default DASHBOARD_PORT or 7070; 0 = a free port)',
+      ).argParser(intArg('--dashboard-port', 0, 65535)),
+    )
     .addHelpText(
       'after',
       `
 Uses REDIS_URL, or starts redis-server on a free port with its data under .polybot/ (AOF on).
 Uses POLYSIM_BASE_URL and POLYSIM_API_KEY, or starts the embedded simulator.
+Serves the dashboard on http://127.0.0.1:7070 (DASHBOARD_HOST, DASHBOARD_PORT; --no-dashboard to skip it).
 
 Examples:
   $ polybot up
@@ -112,8 +126,14 @@ Examples:
         readyTimeout: number;
         build: boolean;
         dataDir?: string;
+        dashboard: boolean;
+        dashboardPort?: number;
       }) => {
-        io.setExitCode(await runUp({ ...o, env: io.env, out: io.out, err: io.err }));
+        // --no-dashboard wins; otherwise DASHBOARD_ENABLED decides.
+        const { dashboard, ...rest } = o;
+        io.setExitCode(
+          await runUp({ ...rest, ...(dashboard ? {} : { dashboard: false }), env: io.env, out: io.out, err: io.err }),
+        );
       },
     );
 
@@ -153,6 +173,37 @@ Examples:
       io.setExitCode(await runApp(name, {}));
     });
   }
+
+  program
+    .command('dashboard')
+    .description('serve the web dashboard for any Redis and namespace (live markets, orders, portfolio, system, halt)')
+    .addOption(nsOption())
+    .addOption(new Option('--host <host>', 'bind address (default DASHBOARD_HOST or 127.0.0.1)'))
+    .addOption(
+      new Option('--port <port>', 'port (default DASHBOARD_PORT or 7070; 0 = a free port)').argParser(
+        intArg('--port', 0, 65535),
+      ),
+    )
+    .option('--read-only', 'no control actions (also DASHBOARD_CONTROLS=false)', false)
+    .addHelpText(
+      'after',
+      `
+A non-loopback --host requires DASHBOARD_TOKEN; control actions then need the token too.
+
+Examples:
+  $ REDIS_URL=redis://127.0.0.1:6379 polybot dashboard
+  $ REDIS_URL=redis+cluster://10.0.0.5:7000 POLYBOT_NS=replay-1a2b3c4d polybot dashboard --port 7071 --read-only
+  $ DASHBOARD_TOKEN=… polybot dashboard --host 0.0.0.0`,
+    )
+    .action(async (o: { ns?: string; host?: string; port?: number; readOnly: boolean }) => {
+      redisUrlFrom(io.env);
+      const extra: Record<string, string> = {};
+      if (o.ns !== undefined) extra.POLYBOT_NS = o.ns;
+      if (o.host !== undefined) extra.DASHBOARD_HOST = o.host;
+      if (o.port !== undefined) extra.DASHBOARD_PORT = String(o.port);
+      if (o.readOnly) extra.DASHBOARD_CONTROLS = 'false';
+      io.setExitCode(await runApp('dashboard', extra));
+    });
 
   program
     .command('status')

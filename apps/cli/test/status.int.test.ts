@@ -1,9 +1,17 @@
 // `polybot status` and `halt`/`resume` against a real Redis.
-import { FeedEventContract, keys, OrderEventContract, partition, TickContract, tickKey } from '@polybot/shared';
+import {
+  collectStatus,
+  FeedEventContract,
+  keys,
+  OrderEventContract,
+  partition,
+  renderStatus,
+  TickContract,
+  tickKey,
+} from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setHalt } from '../src/commands/halt.js';
-import { collectStatus, renderStatus } from '../src/status/collect-status.js';
 
 let r: TestRedis;
 beforeAll(async () => {

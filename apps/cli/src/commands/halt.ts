@@ -1,7 +1,7 @@
 // `polybot halt` / `polybot resume`: the halt switch read atomically by the risk gate (and the executor's
 // dead-man switch). Halting blocks new intents; orders already queued still complete.
 
-import { createRedisClient, keys } from '@polybot/shared';
+import { clearHaltSwitch, createRedisClient, setHaltSwitch } from '@polybot/shared';
 
 export async function setHalt(redisUrl: string, ns: string, on: boolean, reason: string): Promise<boolean> {
   const redis = createRedisClient(redisUrl, 'command', {
@@ -10,12 +10,11 @@ export async function setHalt(redisUrl: string, ns: string, on: boolean, reason:
   });
   redis.on('error', () => {});
   try {
-    const k = keys(ns);
     if (on) {
-      await redis.set(k.halt, JSON.stringify({ reason, at: new Date().toISOString() }));
+      await setHaltSwitch(redis, ns, reason, new Date());
       return true;
     }
-    return (await redis.del(k.halt)) === 1;
+    return await clearHaltSwitch(redis, ns);
   } finally {
     redis.disconnect();
   }

@@ -1,26 +1,36 @@
 // `polybot up`: the whole bot on one machine. Redis (REDIS_URL or a local redis-server under .polybot/),
 // the venue (POLYSIM_BASE_URL + POLYSIM_API_KEY, or the embedded simulator), then ingestor, strategy ×N
-// and executor as child processes; a live status panel; Ctrl-C stops everything in order.
+// and executor as child processes, and the web dashboard; a live status panel; Ctrl-C stops everything in order.
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  assertBindAllowed,
+  BindRefusedError,
   ConfigError,
+  collectStatus,
   createLogger,
   createRedisClient,
   ensurePartitions,
   freePort,
+  isLoopbackHost,
   keys,
   type Logger,
   loadConfig,
   type RedisClient,
+  renderStatus,
 } from '@polybot/shared';
 import { Queue } from 'bullmq';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
-import { collectStatus, renderStatus } from '../status/collect-status.js';
-import { hasRedisServer, type LocalRedis, REDIS_MISSING_HELP, startLocalRedis } from '../supervisor/local-redis.js';
+import {
+  hasRedisServer,
+  type LocalRedis,
+  portAvailable,
+  REDIS_MISSING_HELP,
+  startLocalRedis,
+} from '../supervisor/local-redis.js';
 import { createLineFormatter } from '../supervisor/log-lines.js';
 import { type ChildSpec, Supervisor } from '../supervisor/supervisor.js';
 
@@ -37,6 +47,10 @@ export interface UpOptions {
   build: boolean;
   /** Where a local redis-server keeps its data (default .polybot/redis under the repository). */
   dataDir?: string;
+  /** Serve the web dashboard (default DASHBOARD_ENABLED, true). */
+  dashboard?: boolean;
+  /** Dashboard port (default DASHBOARD_PORT, 7070; 0 = a free port). */
+  dashboardPort?: number;
   env: NodeJS.ProcessEnv;
   out: NodeJS.WritableStream & { isTTY?: boolean };
   err: NodeJS.WritableStream;
@@ -51,6 +65,24 @@ export async function runUp(opts: UpOptions): Promise<number> {
   const write = (s: string) => opts.out.write(`${s}\n`);
   const tty = Boolean(opts.out.isTTY) && !opts.json;
   const root = repoRoot();
+
+  const dashboard = opts.dashboard ?? cfg.DASHBOARD_ENABLED;
+  if (dashboard) {
+    try {
+      assertBindAllowed(cfg.DASHBOARD_HOST, cfg.DASHBOARD_TOKEN);
+    } catch (err) {
+      if (!(err instanceof BindRefusedError)) throw err;
+      opts.err.write(`polybot: ${err.message}\n`);
+      return 2;
+    }
+    const port = opts.dashboardPort ?? cfg.DASHBOARD_PORT;
+    if (port !== 0 && !(await portAvailable(cfg.DASHBOARD_HOST, port))) {
+      opts.err.write(
+        `polybot: the dashboard port ${cfg.DASHBOARD_HOST}:${port} is in use: set --dashboard-port (0 = any free port) or --no-dashboard\n`,
+      );
+      return 1;
+    }
+  }
 
   if (!env.REDIS_URL && !hasRedisServer(env)) {
     opts.err.write(`${REDIS_MISSING_HELP}\n`);
@@ -160,7 +192,35 @@ export async function runUp(opts: UpOptions): Promise<number> {
       supervisor.start(spec(name, 'strategy', 2, await freePort(), {}));
     }
     supervisor.start(spec('executor', 'executor', 3, await freePort(), venueEnv));
+    let dashboardUrl: string | undefined;
+    if (dashboard) {
+      const requested = opts.dashboardPort ?? cfg.DASHBOARD_PORT;
+      const port = requested === 0 ? await freePort() : requested;
+      const host = cfg.DASHBOARD_HOST;
+      const local = isLoopbackHost(host) || host === '0.0.0.0' || host === '::';
+      const origin = `http://${local ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+      // The dashboard shows the other children's /readyz; it gets no venue key (it never talks to the venue).
+      const probes = supervisor.children.map((c) => `${c.spec.name}=${c.spec.readyUrl}`).join(',');
+      supervisor.start({
+        name: 'dashboard',
+        stopGroup: 8,
+        command: node,
+        args: [appEntry('dashboard', root)],
+        env: {
+          ...common,
+          DASHBOARD_HOST: host,
+          DASHBOARD_PORT: String(port),
+          DASHBOARD_CONTROLS: String(cfg.DASHBOARD_CONTROLS),
+          DASHBOARD_PROCESSES: probes,
+          ...(cfg.DASHBOARD_TOKEN ? { DASHBOARD_TOKEN: cfg.DASHBOARD_TOKEN } : {}),
+          ...(cfg.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: cfg.REDIS_CLUSTER_NODES } : {}),
+        },
+        readyUrl: `${origin}/readyz`,
+      });
+      dashboardUrl = origin;
+    }
     await supervisor.waitReady(opts.readyTimeout * 1000);
+    if (dashboardUrl) write(`dashboard  ${dashboardUrl}`);
     const pids = supervisor.children.map((c) => `${c.spec.name}(pid ${c.pid})`);
     write(`ready      ${pids.join(', ')} · namespace ${ns} · Ctrl-C to stop`);
   } catch (err) {

@@ -274,7 +274,18 @@ export const ENV_SPECS = [
     schema: bool,
   },
   // CLI and dashboard
-  { name: 'DASHBOARD_PORT', doc: 'Dashboard port.', default: '7070', schema: port },
+  {
+    name: 'DASHBOARD_ENABLED',
+    doc: 'polybot up serves the web dashboard as one more child (false = no dashboard).',
+    default: 'true',
+    schema: bool,
+  },
+  {
+    name: 'DASHBOARD_PORT',
+    doc: 'Dashboard port (0 = any free port; polybot up prints the URL).',
+    default: '7070',
+    schema: port,
+  },
   {
     name: 'DASHBOARD_HOST',
     doc: 'Dashboard bind address (non-loopback requires DASHBOARD_TOKEN).',
@@ -286,6 +297,22 @@ export const ENV_SPECS = [
     doc: 'Token required for dashboard control actions and non-loopback binds. Secret.',
     secret: true,
     schema: z.string().min(16),
+  },
+  {
+    name: 'DASHBOARD_CONTROLS',
+    doc: 'Dashboard control actions (halt, resume, Bull Board job actions); false = read-only.',
+    default: 'true',
+    schema: bool,
+  },
+  {
+    name: 'DASHBOARD_PROCESSES',
+    doc: 'Processes whose /readyz the dashboard shows, as name=url,… (polybot up sets it for its children).',
+    schema: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]{1,64}=https?:\/\/[^,\s]+(?:,[A-Za-z0-9_.-]{1,64}=https?:\/\/[^,\s]+)*$/,
+        'expected name=http://host:port/readyz,…',
+      ),
   },
 ] as const satisfies readonly EnvVarSpec[];
 

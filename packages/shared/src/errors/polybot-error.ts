@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'REDIS_NOT_INSTALLED',
   'LIFECYCLE_INVALID',
   'VENUE_ERROR',
+  'DASHBOARD_BIND_REFUSED',
   'INTERNAL',
 ] as const;
 

@@ -1,17 +1,14 @@
-// Gathers what `polybot status` and the `up` panel show, from Redis alone: it works against any Redis and
-// namespace, whether or not this machine runs the processes.
+// Gathers what `polybot status`, the `up` panel and the dashboard show, from Redis alone: it works against any
+// Redis and namespace, whether or not this machine runs the processes.
 
-import {
-  type FeedEvent,
-  FeedEventContract,
-  formatFixed,
-  keys,
-  OrderEventContract,
-  parseEntries,
-  type RedisClient,
-  systemClock,
-} from '@polybot/shared';
 import { Queue } from 'bullmq';
+import { type FeedEvent, FeedEventContract } from '../contracts/feed-event.js';
+import { OrderEventContract } from '../contracts/order-event.js';
+import { formatFixed } from '../money/decimal.js';
+import type { RedisClient } from '../redis/connection.js';
+import { keys } from '../redis/keys.js';
+import { parseEntries } from '../redis/streams.js';
+import { systemClock } from '../time/clock.js';
 
 export interface PartitionStatus {
   partition: number;
@@ -202,4 +199,4 @@ export function renderStatus(s: Status): string[] {
   return lines;
 }
 
-export const _internal = { percentile };
+export const _statusInternal = { percentile };
