@@ -58,7 +58,13 @@ const PROGRAMS = /^(polybot|npm|npx|node|docker|[A-Z_]+=\S*)$/;
 /** Placeholders in prose (`polybot replay FILE`, `[FILE]`, `N|max`, `…`) are descriptions, not commands. */
 const PLACEHOLDER = /^[A-Z]+$|[[\]|…]/;
 
-function readmeCommands(): string[][] {
+/** A command of the README: its words (program first) and the environment assignments before it. */
+interface ReadmeCommand {
+  words: string[];
+  env: Record<string, string>;
+}
+
+function readmeCommands(): ReadmeCommand[] {
   const lines: string[] = [];
   let fence: string | undefined;
   for (const line of readme.split('\n')) {
@@ -70,19 +76,26 @@ function readmeCommands(): string[][] {
     if (fence === 'sh' || fence === 'bash') lines.push(line);
     else if (fence === undefined) for (const m of line.matchAll(/`([^`]+)`/g)) lines.push(m[1] as string);
   }
-  const out: string[][] = [];
+  const out: ReadmeCommand[] = [];
   for (const line of lines) {
-    for (const words of shellWords(line.trim())) {
-      const program = words.find((w) => !/^[A-Z_]+=/.test(w));
-      if (!program || !PROGRAMS.test(words[0] as string) || words.length < 2) continue;
-      if (words.some((w) => PLACEHOLDER.test(w))) continue;
-      if (['polybot', 'npm', 'npx', 'node', 'docker'].includes(program)) out.push(words);
+    for (const all of shellWords(line.trim())) {
+      if (!PROGRAMS.test(all[0] as string)) continue;
+      const env: Record<string, string> = {};
+      let i = 0;
+      for (; i < all.length && /^[A-Z_]+=/.test(all[i] as string); i++) {
+        const [k, ...v] = (all[i] as string).split('=');
+        env[k as string] = v.join('=');
+      }
+      const words = all.slice(i);
+      if (words.length < 2 || words.some((w) => PLACEHOLDER.test(w))) continue;
+      if (['polybot', 'npm', 'npx', 'node', 'docker'].includes(words[0] as string)) out.push({ words, env });
     }
   }
   return out;
 }
 
-const commands = readmeCommands();
+const readmeList = readmeCommands();
+const commands = readmeList.map((c) => c.words);
 const text = (words: string[]) => words.join(' ');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const ciScript = readFileSync(join(repoRoot, '.ci/run'), 'utf8');
@@ -131,6 +144,7 @@ describe('README polybot commands, run through the built CLI', () => {
   let redis: TestRedis;
   let cwd: string;
   let env: NodeJS.ProcessEnv;
+  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     await buildWorkspace();
@@ -161,11 +175,14 @@ describe('README polybot commands, run through the built CLI', () => {
     }
   }, 600_000);
   afterAll(async () => {
+    // A command that hung (a failed test) must not outlive the suite.
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await redis?.stop();
   });
 
   function run(args: string[], extra: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string } {
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...env, ...extra } });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (d) => {
       out += String(d);
@@ -209,21 +226,38 @@ describe('README polybot commands, run through the built CLI', () => {
   }
 
   it('runs every polybot command of the README, in its order, and the follow/watch forms until Ctrl-C', async () => {
-    const polybot = commands.filter((w) => w[0] === 'polybot').map((w) => w.slice(1));
+    const polybot = readmeList.filter((c) => c.words[0] === 'polybot');
     const ran: string[] = [];
-    for (const args of polybot) {
-      const c = `polybot ${args.join(' ')}`;
+    const answers = async (url: string) => (await fetch(url).catch(() => undefined))?.ok === true;
+    for (const { words, env: given } of polybot) {
+      const c = text(words);
       if (ELSEWHERE.some((x) => x.match.test(c))) continue;
+      // The README's own environment, but this test's Redis (never the user's 127.0.0.1:6379).
+      const { REDIS_URL: _theirs, ...extra } = given;
+      let args = words.slice(1);
       const verb = args[0];
       if (verb === 'sim') {
         const port = await freePort();
-        await runUntilCtrlC(
-          args,
-          async () => (await fetch(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined))?.ok === true,
-          { SIM_PORT: String(port), SIM_HOST: '127.0.0.1' },
-        );
+        await runUntilCtrlC(args, () => answers(`http://127.0.0.1:${port}/v1/health`), {
+          ...extra,
+          SIM_PORT: String(port),
+          SIM_HOST: '127.0.0.1',
+        });
+      } else if (verb === 'dashboard') {
+        // Its fixed --port, if any, is swapped for a free one: the command is the same, the port is ours.
+        const port = await freePort();
+        const at = args.indexOf('--port');
+        args = at >= 0 ? [...args.slice(0, at + 1), String(port), ...args.slice(at + 2)] : args;
+        await runUntilCtrlC(args, () => answers(`http://127.0.0.1:${port}/`), {
+          ...extra,
+          DASHBOARD_PORT: String(port),
+        });
+      } else if (args.length === 1 && verb === 'diff') {
+        // Named in prose without its two namespaces: it must say what it needs, with the usage exit code.
+        const child = run(args, extra);
+        expect(await exited(child), child.output()).toBe(2);
       } else {
-        await runToEnd(args);
+        await runToEnd(args, extra);
       }
       ran.push(c);
     }
@@ -238,6 +272,7 @@ describe('README polybot commands, run through the built CLI', () => {
         expect.stringMatching(/^polybot diff /),
         'polybot status',
         'polybot resume',
+        expect.stringMatching(/^polybot dashboard /),
       ]),
     );
 

@@ -66,7 +66,7 @@ describe('POLYBOT_PARTITIONS per namespace', () => {
       ['executor (heartbeat on)', 'apps/executor/dist/main.js', [], { EXECUTOR_HEARTBEAT: 'true' }],
       ['polybot status', 'apps/cli/dist/main.js', ['status'], {}],
       ['polybot record', 'apps/cli/dist/main.js', ['record', '--out', '/dev/null'], {}],
-      ['polybot up', 'apps/cli/dist/main.js', ['up', '--no-build'], {}],
+      ['polybot up', 'apps/cli/dist/main.js', ['up', '--no-build', '--no-dashboard'], {}],
     ];
     const results = await Promise.all(cases.map(([, entry, args, extra]) => run(entry, args, { ...env, ...extra })));
     cases.forEach(([name], i) => {

@@ -3,6 +3,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -10,12 +11,37 @@ import { PolybotError } from '../errors/polybot-error.js';
 import { freePort } from './free-port.js';
 import { randomNamespace } from './start-redis.js';
 
+/** True when 127.0.0.1:port can be bound now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a cluster node whose cluster bus port (port + 10000) is free too and is not the client or
+ * bus port of a node already chosen.
+ */
+async function clusterNodePort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const clash = [port, port + 10_000].some((p) => taken.has(p) || taken.has(p - 10_000));
+    if (!clash && port + 10_000 <= 65_535 && (await bindable(port + 10_000))) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
 interface Proc {
   port: number;
   child: ChildProcess;
 }
 
-async function waitPing(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitPing(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -133,8 +159,9 @@ export async function startRedisCluster(
   const replicas = opts.replicasPerMaster ?? 0;
   const dir = await mkdtemp(join(tmpdir(), 'polybot-cluster-'));
   const procs: Proc[] = [];
+  const taken = new Set<number>();
   for (let i = 0; i < masters * (1 + replicas); i++) {
-    const port = await freePort();
+    const port = await clusterNodePort(taken);
     const d = join(dir, String(port));
     await mkdir(d);
     const child = spawnServer([
