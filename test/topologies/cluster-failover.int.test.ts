@@ -81,17 +81,23 @@ describe('full pipeline on Redis Cluster, master failover', () => {
     expect(s.executor.lifecycle.state).toBe('running');
     await s.stopFeed();
 
+    // Settled: every intent terminal, and no new intent between two reads (the workers may still drain the
+    // ticks written before the feed stopped). The checks below use that same snapshot.
+    let intents: Awaited<ReturnType<typeof s.intents>> = [];
+    let events: Awaited<ReturnType<typeof s.orderEvents>> = [];
+    let lastCount = -1;
     await expect
       .poll(
         async () => {
-          const [intents, events] = await Promise.all([s.intents(), s.orderEvents()]);
-          return intents.filter((i) => terminalsOf(events, i.intent_id).length === 0).map((i) => i.intent_id);
+          [intents, events] = await Promise.all([s.intents(), s.orderEvents()]);
+          const open = intents.filter((i) => terminalsOf(events, i.intent_id).length === 0).map((i) => i.intent_id);
+          const stable = intents.length === lastCount;
+          lastCount = intents.length;
+          return open.length === 0 && stable ? 'settled' : `${open.length} open of ${intents.length}`;
         },
-        { timeout: 90_000, interval: 500 },
+        { timeout: 90_000, interval: 1000 },
       )
-      .toEqual([]);
-    const intents = await s.intents();
-    const events = await s.orderEvents();
+      .toBe('settled');
     for (const i of intents) expect(terminalsOf(events, i.intent_id)).toHaveLength(1);
     const perId = new Map<string, number>();
     for (const o of s.sim.ledger()) {
