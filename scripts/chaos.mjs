@@ -10,11 +10,16 @@ const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '20' },
     seed: { type: 'string' },
+    sides: { type: 'string', default: 'buy' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: npm run chaos -- [--minutes N (default 20)] [--seed S (default: random)]\n');
+  process.stdout.write(
+    'usage: npm run chaos -- [--minutes N (default 20)] [--seed S (default: random)] [--sides buy|both (default buy)]\n' +
+      '  --sides buy   a buy-only strategy: the run is also compared with a clean single-worker run\n' +
+      '  --sides both  the strategy also sells what it holds (decisions depend on fills: no such comparison)\n',
+  );
   process.exit(0);
 }
 const minutes = Number(values.minutes);
@@ -27,11 +32,15 @@ if (!/^\d{1,10}$/.test(seed)) {
   process.stderr.write(`chaos: --seed must be a non-negative integer, got ${seed}\n`);
   process.exit(2);
 }
-process.stdout.write(`chaos: ${minutes} min, seed ${seed}\n`);
+if (values.sides !== 'buy' && values.sides !== 'both') {
+  process.stderr.write(`chaos: --sides must be buy or both, got ${values.sides}\n`);
+  process.exit(2);
+}
+process.stdout.write(`chaos: ${minutes} min, seed ${seed}, sides ${values.sides}\n`);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const r = spawnSync('npx', ['vitest', 'run', '--project', 'integration', 'test/chaos/chaos.int.test.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CHAOS_MINUTES: String(minutes), CHAOS_SEED: seed },
+  env: { ...process.env, CHAOS_MINUTES: String(minutes), CHAOS_SEED: seed, CHAOS_SIDES: values.sides },
 });
 process.exit(r.status ?? 1);

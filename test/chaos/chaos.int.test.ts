@@ -12,6 +12,7 @@ import { keys, readTallies, TERMINAL_ORDER_EVENTS, toMicro } from '@polybot/shar
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWorkspace } from '../support/build.js';
+import { copyTickStreams, readBlocked, runCleanWorker } from './clean-run.js';
 import {
   dumpNamespace,
   readDeadOrigins,
@@ -25,6 +26,7 @@ import {
 import { type ChaosCounts, runChaos } from './driver.js';
 import {
   type CheckResult,
+  checkCleanRun,
   checkDeadLettered,
   checkExits,
   checkExposureCap,
@@ -51,6 +53,12 @@ const longForm = minutes > 0;
 const chaosMs = longForm ? minutes * 60_000 : 45_000;
 const settleMs = longForm ? 300_000 : 60_000;
 const PARTITIONS = 6;
+// `buy` (the default): a buy-only threshold, whose decisions do not depend on fills, so the run is also compared
+// with a clean single-worker run on the same streams (guarantee 3). `both`: it also sells what it holds.
+const sides = process.env.CHAOS_SIDES ?? 'buy';
+if (sides !== 'buy' && sides !== 'both') throw new Error(`CHAOS_SIDES must be buy or both, got ${sides}`);
+const buyOnly = sides === 'buy';
+const STRATEGY_PARAMS = JSON.stringify({ low: '0.5', high: '0.52', size: '5', ...(buyOnly ? { sell: false } : {}) });
 // Caps low enough that the gate blocks on them (so G5 is tested), and in the long form growing with the run,
 // so trading does not stop once they are reached.
 const MAX_POSITION = String(40 * Math.max(1, Math.ceil(minutes / 2)));
@@ -88,7 +96,10 @@ describe('chaos', () => {
       const c = r.client();
       const apiKey = `ps_test_${randomBytes(32).toString('hex')}`;
       const driverLog: string[] = [];
-      out(`chaos: seed ${seed} (replay with CHAOS_SEED=${seed}), ${chaosMs / 1000} s of chaos, namespace ${ns}`);
+      out(
+        `chaos: seed ${seed} (replay with CHAOS_SEED=${seed}), ${chaosMs / 1000} s of chaos, namespace ${ns}, ` +
+          `${buyOnly ? 'buy-only' : 'buying and selling'} (CHAOS_SIDES=${sides})`,
+      );
 
       stack = await startStack({
         redisUrl: r.url,
@@ -108,7 +119,7 @@ describe('chaos', () => {
           INGEST_STALL_MS: '2000',
           INGEST_PING_MS: '2000',
           STRATEGY: 'threshold',
-          STRATEGY_PARAMS: JSON.stringify({ low: '0.5', high: '0.52', size: '5' }),
+          STRATEGY_PARAMS,
           RISK_MAX_POSITION: MAX_POSITION,
           RISK_MAX_EXPOSURE: MAX_EXPOSURE,
           RISK_COOLDOWN_MS: '1000',
@@ -179,10 +190,37 @@ describe('chaos', () => {
       for (let p = 0; p < PARTITIONS; p++) ticks += await c.xlen(k.ticks(p));
       const redisValues = await dumpNamespace(c, ns);
       const deadOrigins = await readDeadOrigins(c, ns);
+      const chaosBlocked = await readBlocked(c, ns);
 
       // The remaining processes stop cleanly: their exits are part of the evidence.
       for (const name of s.killable) await s.stop(name);
       await s.stop('simulator');
+
+      // Guarantee 3 against a clean single worker on the same streams (buy-only: decisions independent of fills).
+      const cleanChecks: CheckResult[] = [];
+      if (buyOnly) {
+        const cleanNs = `${ns}clean`;
+        const copied = await copyTickStreams(c, ns, cleanNs, PARTITIONS);
+        const added = tallies.reduce((n, t) => n + t.entriesAdded, 0);
+        const clean = await runCleanWorker({
+          c,
+          redisUrl: r.url,
+          ns: cleanNs,
+          partitions: PARTITIONS,
+          env: { POLYBOT_PARTITIONS: String(PARTITIONS), STRATEGY: 'threshold', STRATEGY_PARAMS },
+          timeoutMs: 180_000,
+        });
+        const cleanOk = copied === added && clean.exit.code === 0;
+        cleanChecks.push(
+          {
+            name: 'G3 a clean single worker ran the same tick entries',
+            ok: cleanOk,
+            detail: `${copied} of ${added} entries copied; clean worker exit ${clean.exit.code ?? clean.exit.signal}`,
+            examples: cleanOk ? [] : clean.tail.slice(-5),
+          },
+          ...g(3, checkCleanRun({ intents: logs.intents, blocked: chaosBlocked }, clean)),
+        );
+      }
 
       // Every child's output, for the post-mortem of a failed run (the path is printed with the table).
       const logFile = join(tmpdir(), `polybot-chaos-${seed}-${Date.now()}.log`);
@@ -218,6 +256,7 @@ describe('chaos', () => {
             counts.garbageOrigins.length,
           ),
         ),
+        ...cleanChecks,
         ...g(4, checkPerMarketOrder(logs.intents)),
         ...g(5, checkPositionCap(ledger, toMicro(MAX_POSITION))),
         ...g(5, checkExposureCap(ledger, toMicro(MAX_EXPOSURE))),
@@ -257,6 +296,6 @@ describe('chaos', () => {
       expect(acked, 'the run traded: some intents were acked').toBeGreaterThan(0);
       expect(counts.kills, 'the driver killed something').toBeGreaterThan(0);
     },
-    chaosMs + settleMs + 180_000,
+    chaosMs + settleMs + 360_000,
   );
 });

@@ -1,6 +1,7 @@
 import type { Intent, OrderEvent } from '@polybot/shared';
 import { describe, expect, it } from 'vitest';
 import {
+  checkCleanRun,
   checkDeadLettered,
   checkExits,
   checkExposureCap,
@@ -184,5 +185,64 @@ describe('invariant checks', () => {
     expect(counted?.examples).toEqual(['p0 counted 9 of 10']);
     expect(fromPassed?.ok).toBe(false);
     expect(dead?.ok).toBe(false);
+  });
+
+  it('clean run: chaos intents are the clean ones minus the blocked; each offence is named', () => {
+    const full = (ns: string, key: string, extra: Partial<Intent> = {}): Intent =>
+      ({
+        intent_id: `${ns}.threshold.${key}.0`,
+        strategy: 'threshold',
+        market_id: M1,
+        side: 'BUY',
+        outcome: 'Yes',
+        quantity: 5_000_000,
+        ref_price: 480_000,
+        tick_key: key,
+        tick_id: `${key}-0`,
+        partition: 0,
+        decision_index: 0,
+        t_emit: 1,
+        t_recv: 2,
+        t_decide: ns === 'live' ? 99 : 3,
+        ...extra,
+      }) as Intent;
+    const clean = {
+      intents: ['1', '2', '3', '4'].map((k) => full('clean', k)),
+      blocked: new Map([['clean.threshold.5.0', 'untrusted']]),
+    };
+    const chaos = {
+      intents: [full('live', '1'), full('live', '3')],
+      blocked: new Map([
+        ['live.threshold.2.0', 'cooldown'],
+        ['live.threshold.4.0', 'halted'],
+        ['live.threshold.5.0', 'halted'],
+      ]),
+    };
+    const ok = checkCleanRun(chaos, clean);
+    expect(ok.filter((c) => !c.ok)).toEqual([]);
+    expect(ok[1]?.detail).toContain('cooldown 1, halted 1');
+
+    // A decision neither logged nor blocked (lost), an intent no clean worker made, one with other fields,
+    // a tick-decided block that chaos passed over, and a block that is also an intent.
+    const bad = checkCleanRun(
+      {
+        intents: [full('live', '1', { quantity: 6_000_000 }), full('live', '2'), full('live', '9')],
+        blocked: new Map([
+          ['live.threshold.2.0', 'cooldown'],
+          ['live.threshold.7.0', 'stale'],
+        ]),
+      },
+      clean,
+    );
+    const failed = Object.fromEntries(bad.filter((c) => !c.ok).map((c) => [c.name, c.examples]));
+    expect(failed).toEqual({
+      'chaos intents equal a clean single worker’s': ['extra threshold.9.0', 'differs threshold.1.0'],
+      'every clean intent missing from chaos was blocked': ['threshold.3.0', 'threshold.4.0'],
+      'what the clean run blocked, chaos blocked too': ['threshold.5.0'],
+      'every chaos block is a clean decision, never also an intent': [
+        'unknown threshold.7.0',
+        'also intent threshold.2.0',
+      ],
+    });
   });
 });

@@ -2,7 +2,7 @@
 // streams and the venue's ledger. Used by the end-to-end and chaos suites.
 
 import type { Intent, OrderEvent } from '@polybot/shared';
-import { TERMINAL_ORDER_EVENTS } from '@polybot/shared';
+import { intentIdWithoutNs, TERMINAL_ORDER_EVENTS } from '@polybot/shared';
 
 export interface CheckResult {
   name: string;
@@ -369,4 +369,87 @@ export function renderTallies(tallies: readonly TallyCounts[]): string {
       .join(', ');
   };
   return `entries: ${sum((t) => t.entries)} · decisions: ${sum((t) => t.decisions)}`;
+}
+
+/** One run's decisions: the intents it logged and what its gate blocked (intent id → reason). */
+export interface RunDecisions {
+  intents: readonly Intent[];
+  blocked: ReadonlyMap<string, string>;
+}
+
+/** The fields of an intent that the tick and the strategy decide (not the namespace, nor when it was decided). */
+function decidedFields(i: Intent): string {
+  return JSON.stringify([
+    i.strategy,
+    i.market_id,
+    i.side,
+    i.outcome,
+    i.quantity,
+    i.ref_price,
+    i.tick_key,
+    i.tick_id,
+    i.partition,
+    i.decision_index,
+    i.t_emit,
+    i.t_recv,
+  ]);
+}
+
+/**
+ * Guarantee 3 on the whole stack: with a position-independent strategy, the chaos run's intents are those of a
+ * clean single-worker run on the same tick streams, minus what the chaos run's gate blocked. Decisions are
+ * matched by intent id without its namespace. Every decision either run made is accounted once: logged as an
+ * intent with the same fields, or blocked with a reason.
+ */
+export function checkCleanRun(chaos: RunDecisions, clean: RunDecisions): CheckResult[] {
+  const bare = intentIdWithoutNs;
+  const cleanIntents = new Map(clean.intents.map((i) => [bare(i.intent_id), i]));
+  const chaosIntents = new Map(chaos.intents.map((i) => [bare(i.intent_id), i]));
+  const chaosBlocked = new Map([...chaos.blocked].map(([id, r]) => [bare(id), r]));
+  const cleanBlocked = new Set([...clean.blocked.keys()].map(bare));
+
+  const extra: string[] = [];
+  const differing: string[] = [];
+  for (const [id, i] of chaosIntents) {
+    const twin = cleanIntents.get(id);
+    if (!twin) extra.push(id);
+    else if (decidedFields(twin) !== decidedFields(i)) differing.push(id);
+  }
+  const missing: string[] = [];
+  const blockedBy = new Map<string, number>();
+  for (const id of cleanIntents.keys()) {
+    if (chaosIntents.has(id)) continue;
+    const reason = chaosBlocked.get(id);
+    if (reason === undefined) missing.push(id);
+    else blockedBy.set(reason, (blockedBy.get(reason) ?? 0) + 1);
+  }
+  const notBlocked = [...cleanBlocked].filter((id) => !chaosBlocked.has(id));
+  const both = [...chaosBlocked.keys()].filter((id) => chaosIntents.has(id));
+  const unknown = [...chaosBlocked.keys()].filter((id) => !cleanIntents.has(id) && !cleanBlocked.has(id));
+  const by = [...blockedBy]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  return [
+    result(
+      'chaos intents equal a clean single worker’s',
+      [...extra.map((id) => `extra ${id}`), ...differing.map((id) => `differs ${id}`)],
+      `${chaosIntents.size} chaos intents, ${cleanIntents.size} clean; ${extra.length} extra, ${differing.length} differ`,
+    ),
+    result(
+      'every clean intent missing from chaos was blocked',
+      missing,
+      `${cleanIntents.size - chaosIntents.size + extra.length} missing, blocked by: ${by || 'none'}; ${missing.length} unaccounted`,
+    ),
+    result(
+      'what the clean run blocked, chaos blocked too',
+      notBlocked,
+      `${cleanBlocked.size} blocked in the clean run (tick-decided reasons)`,
+    ),
+    result(
+      'every chaos block is a clean decision, never also an intent',
+      [...unknown.map((id) => `unknown ${id}`), ...both.map((id) => `also intent ${id}`)],
+      `${chaosBlocked.size} chaos blocks; ${unknown.length} unknown, ${both.length} also intents`,
+    ),
+  ];
 }
