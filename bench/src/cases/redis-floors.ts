@@ -71,16 +71,24 @@ export async function readAckThroughput(url: string, ns: string, n: number): Pro
   return rate;
 }
 
-export async function xaddReadHop(url: string, ns: string, n: number): Promise<number[]> {
+/** Waits `gapMs` (0: not at all): a paced floor lets the processes go idle between messages, as at a fixed rate. */
+const pause = (gapMs: number) => (gapMs > 0 ? new Promise<void>((r) => setTimeout(r, gapMs)) : undefined);
+
+/**
+ * One XADD → blocking XREADGROUP hop at a time. `gapMs` > 0 leaves that much idle time between hops (the pace of a
+ * fixed-rate feed); 0 is the closed loop, back to back.
+ */
+export async function xaddReadHop(url: string, ns: string, n: number, gapMs = 0): Promise<number[]> {
   const { createRedis } = await import('@polybot/shared');
   const producer = createRedis(url, 'command');
   const consumer = createRedis(url, 'blocking');
   const key = keys(ns).ticks(2);
-  const group = 'hop';
+  const group = `hop${gapMs}`;
   await producer.xgroup('CREATE', key, group, '$', 'MKSTREAM');
   const samples: number[] = [];
   const args = sampleTickArgs(0);
   for (let i = 0; i < n; i++) {
+    await pause(gapMs);
     const t0 = now();
     const read = consumer.xreadgroup('GROUP', group, 'c', 'COUNT', 16, 'BLOCK', 1000, 'STREAMS', key, '>');
     await producer.xadd(key, '*', ...args);
@@ -94,7 +102,8 @@ export async function xaddReadHop(url: string, ns: string, n: number): Promise<n
   return samples;
 }
 
-export async function queueHop(url: string, ns: string, n: number): Promise<number[]> {
+/** One BullMQ queue.add → worker start hop at a time; `gapMs` as for xaddReadHop. */
+export async function queueHop(url: string, ns: string, n: number, gapMs = 0): Promise<number[]> {
   const { createRedis } = await import('@polybot/shared');
   const k = keys(ns);
   const connection = createRedis(url, 'bullmq');
@@ -112,8 +121,9 @@ export async function queueHop(url: string, ns: string, n: number): Promise<numb
   );
   await worker.waitUntilReady();
   for (let i = 0; i < n; i++) {
+    await pause(gapMs);
     const done = new Promise<void>((r) => (resolveJob = r));
-    await queue.add('floor', { t: now() }, { jobId: `floor-${i}`, removeOnComplete: true });
+    await queue.add('floor', { t: now() }, { jobId: `floor-${gapMs}-${i}`, removeOnComplete: true });
     await done;
   }
   await worker.close();

@@ -23,20 +23,20 @@ export interface SimHandle {
 }
 
 /** Σ over active markets of ticks per ms at tickMs = 1; the feed's total rate is this × 1000 / tickMs. */
-function ratePerTickMs(): { active: string[]; perSecAt1ms: number } {
-  const specs = generateMarkets(SIM_SEED, SIM_MARKETS).filter((m) => !m.closed);
+function ratePerTickMs(markets: number): { active: string[]; perSecAt1ms: number } {
+  const specs = generateMarkets(SIM_SEED, markets).filter((m) => !m.closed);
   const perSecAt1ms = specs.reduce((a, m) => a + 1000 / ACTIVITY_INTERVAL[m.activity], 0);
   return { active: specs.map((m) => m.conditionId.toLowerCase()), perSecAt1ms };
 }
 
-/** Starts the simulator process so that its markets together tick `ticksPerSec` times a second. */
-export async function startSim(ticksPerSec: number): Promise<SimHandle> {
-  const { active, perSecAt1ms } = ratePerTickMs();
+/** Starts the simulator process so that its `markets` (generated; the active ones tick) together tick `ticksPerSec` times a second. */
+export async function startSim(ticksPerSec: number, markets = SIM_MARKETS): Promise<SimHandle> {
+  const { active, perSecAt1ms } = ratePerTickMs(markets);
   const apiKey = `ps_test_${randomBytes(32).toString('hex')}`;
   const tickMs = perSecAt1ms / ticksPerSec;
   const proc = spawnNode('simulator', procMain('sim'), {
     ipc: true,
-    env: { BENCH_SIM: JSON.stringify({ seed: SIM_SEED, markets: SIM_MARKETS, tickMs, apiKey }) },
+    env: { BENCH_SIM: JSON.stringify({ seed: SIM_SEED, markets, tickMs, apiKey }) },
   });
   const ready = await request<{ type: 'ready'; baseUrl: string; marketIds: string[] }>(proc, undefined, 'ready');
   return {

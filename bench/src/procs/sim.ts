@@ -14,7 +14,8 @@ const send = (m: unknown) => process.send?.(m);
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.BENCH_SIM ?? '{}') as Config;
-  const rich = DEFAULT_TIERS.map((t) => (t.tier === 'pro' ? { ...t, starting_balance: '100000000' } : t));
+  // The enterprise tier (50 WebSocket connections: 500 markets need 10), with a balance no run exhausts.
+  const rich = DEFAULT_TIERS.map((t) => (t.tier === 'enterprise' ? { ...t, starting_balance: '100000000' } : t));
   const sim = await createSimulator({
     seed: cfg.seed,
     markets: cfg.markets,
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     limits: false,
     devMode: true,
     tiers: rich,
-    apiKeys: [cfg.apiKey],
+    apiKeys: [{ key: cfg.apiKey, tier: 'enterprise' }],
   });
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'stats') send({ type: 'stats', stats: sim.stats(), t: performance.timeOrigin + performance.now() });
