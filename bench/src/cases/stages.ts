@@ -26,9 +26,9 @@ import {
   waitReady,
 } from '../lib/procs.js';
 import { findProfile, hotSpots } from '../lib/profile.js';
-import { type SimHandle, startSim } from '../lib/stack.js';
+import { readOrderEvents, type SimHandle, startSim } from '../lib/stack.js';
 import type { Table } from '../report.js';
-import { fmtRate } from '../stats.js';
+import { fmtMs, fmtRate, summarize } from '../stats.js';
 import { readAckThroughput, xaddThroughput } from './redis-floors.js';
 
 const P = 8;
@@ -382,12 +382,14 @@ async function executorStage(redisUrl: string, count: number, ctx: BenchContext)
     const pool = new Pool(sim.baseUrl, { connections: 32, pipelining: 1 });
     let posted = 0;
     let seq = 0;
+    const rtts: number[] = [];
     const t0 = now();
     const until = t0 + (count > 2000 ? 5000 : 500);
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         while (now() < until) {
           const id = `floor-${ns}-${seq++}`;
+          const tSent = now();
           const res = await pool.request({
             path: '/v1/orders',
             method: 'POST',
@@ -403,16 +405,27 @@ async function executorStage(redisUrl: string, count: number, ctx: BenchContext)
             }),
           });
           await res.body.text();
+          rtts.push(now() - tSent);
           posted++;
         }
       }),
     );
     const undici = (posted * 1000) / (now() - t0);
     await pool.close();
+    // Per order: job start → venue reply (t_ack − t_start of each terminal event), next to the bare POST's
+    // round trip at the same concurrency.
+    const spans = (await readOrderEvents(redisUrl, ns))
+      .filter((e) => (e.event === 'acked' || e.event === 'rejected') && e.t_ack !== undefined)
+      .map((e) => (e.t_ack ?? 0) - e.t_start);
+    const exeLat = summarize(spans);
+    const rawLat = summarize(rtts);
+    const pq = (x: ReturnType<typeof summarize>) => `p50 ${fmtMs(x.p50)} · p99 ${fmtMs(x.p99)}`;
     return [
       ['executor: orders/s (1 executor, concurrency 32, POST + order log)', fmtRate(rate), '–', '–'],
       ['  floor: bare BullMQ worker, no-op, concurrency 32', fmtRate(bull), '–', '–'],
       ['  floor: bare undici POST /v1/orders, 32 in flight, same simulator', fmtRate(undici), '–', '–'],
+      [`executor: t_ack − t_start per order (${exeLat.n} orders)`, pq(exeLat), '–', '–'],
+      [`  floor: bare undici POST round trip, 32 in flight (${rawLat.n} POSTs)`, pq(rawLat), '–', '–'],
     ];
   } finally {
     await queue.close();
