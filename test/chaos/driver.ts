@@ -137,6 +137,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosCounts> {
       .finally(() => pending.delete(p));
     pending.add(p);
   };
+  // Ending a fault window or a halt must happen even when Redis is restarting or the venue's control route is
+  // slow at that moment: retried (each failure logged) instead of leaving the window open until the run ends.
+  const undo = (ms: number, fn: () => Promise<void>) =>
+    later(ms, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await fn();
+          return;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          log(`${elapsed()} undoing a chaos action failed (attempt ${attempt}, retrying): ${String(err)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    });
   const restarting = new Set<string>();
   const faults = (patch: Record<string, unknown>) => post(`${stack.simUrl}/_sim/faults`, patch);
   // Redis restarts at fixed fractions of the run, so every seed gets them and none lands at the very end.
@@ -217,14 +232,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosCounts> {
           log(`${elapsed()} stall feeds for ${hold} ms`);
           await faults({ stallFeeds: true });
           counts.stalls++;
-          later(hold, () => faults({ stallFeeds: false }));
+          undo(hold, () => faults({ stallFeeds: false }));
           break;
         case 'busy': {
           const share = rng.pick([0.2, 0.5, 1]);
           log(`${elapsed()} 503 SERVER_BUSY share ${share} for ${hold} ms`);
           await faults({ serverBusyShare: share });
           counts.faultWindows++;
-          later(hold, () => faults({ serverBusyShare: 0 }));
+          undo(hold, () => faults({ serverBusyShare: 0 }));
           break;
         }
         case 'ambiguous': {
@@ -233,7 +248,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosCounts> {
           log(`${elapsed()} ambiguous ${mode} share ${share} for ${hold} ms`);
           await faults({ ambiguousShare: share, ambiguousMode: mode, hangMs: 3000 });
           counts.faultWindows++;
-          later(hold, () => faults({ ambiguousShare: 0 }));
+          undo(hold, () => faults({ ambiguousShare: 0 }));
           break;
         }
         case 'latency': {
@@ -241,20 +256,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosCounts> {
           log(`${elapsed()} latency ${ms} ms for ${hold} ms`);
           await faults({ latencyMs: ms });
           counts.faultWindows++;
-          later(hold, () => faults({ latencyMs: 0 }));
+          undo(hold, () => faults({ latencyMs: 0 }));
           break;
         }
         case 'storm429':
           log(`${elapsed()} 429 storm for ${hold} ms`);
           await faults({ storm429: true });
           counts.faultWindows++;
-          later(hold, () => faults({ storm429: false }));
+          undo(hold, () => faults({ storm429: false }));
           break;
         case 'malformed':
           log(`${elapsed()} malformed frames share 0.3 for ${hold} ms`);
           await faults({ malformedShare: 0.3 });
           counts.faultWindows++;
-          later(hold, () => faults({ malformedShare: 0 }));
+          undo(hold, () => faults({ malformedShare: 0 }));
           break;
         case 'garbage': {
           const p = rng.int(0, opts.partitions - 1);
@@ -269,7 +284,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosCounts> {
           log(`${elapsed()} halt for ${hold} ms`);
           await c.set(k.halt, '1');
           counts.haltToggles++;
-          later(hold, async () => {
+          undo(hold, async () => {
             await c.del(k.halt);
           });
           break;
