@@ -43,6 +43,9 @@ export async function xaddThroughput(url: string, ns: string, n: number, batch: 
   return rate;
 }
 
+/** CPU time (ms, user + system) this process spent in the last readAckThroughput run, per entry read. */
+export let lastReadAckCpuPerEntry = Number.NaN;
+
 export async function readAckThroughput(url: string, ns: string, n: number): Promise<number> {
   const { createRedis } = await import('@polybot/shared');
   const redis = createRedis(url, 'command');
@@ -56,6 +59,7 @@ export async function readAckThroughput(url: string, ns: string, n: number): Pro
   }
   await redis.xgroup('CREATE', key, group, '0');
   const t0 = now();
+  const cpu0 = process.cpuUsage();
   let read = 0;
   while (read < n) {
     const res = (await redis.xreadgroup('GROUP', group, 'c1', 'COUNT', 512, 'STREAMS', key, '>')) as
@@ -67,6 +71,8 @@ export async function readAckThroughput(url: string, ns: string, n: number): Pro
     await redis.xack(key, group, ...entries.map((e) => e[0]));
   }
   const rate = read / ((now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  lastReadAckCpuPerEntry = (cpu.user + cpu.system) / 1000 / Math.max(1, read);
   redis.disconnect();
   return rate;
 }

@@ -29,7 +29,7 @@ import { findProfile, hotSpots } from '../lib/profile.js';
 import { readOrderEvents, type SimHandle, startSim } from '../lib/stack.js';
 import type { Table } from '../report.js';
 import { fmtMs, fmtRate, summarize } from '../stats.js';
-import { readAckThroughput, xaddThroughput } from './redis-floors.js';
+import { lastReadAckCpuPerEntry, readAckThroughput, xaddThroughput } from './redis-floors.js';
 
 const P = 8;
 
@@ -499,7 +499,15 @@ export const stagesCase: BenchCase = {
         ],
       );
       const readAck = await readAckThroughput(redis.url, `${redis.ns}ra`, count);
-      rows.push(['  floor: bare XREADGROUP COUNT 512 + XACK, one connection', fmtRate(readAck), '–', '–']);
+      rows.push(
+        ['  floor: bare XREADGROUP COUNT 512 + XACK, one connection', fmtRate(readAck), '–', '–'],
+        [
+          '  floor: client CPU per entry of that bare read + ack (ioredis reply parsing, no polybot code)',
+          Number.isFinite(lastReadAckCpuPerEntry) ? `${(lastReadAckCpuPerEntry * 1000).toFixed(1)} µs` : '–',
+          '–',
+          '–',
+        ],
+      );
 
       rows.push(...(await executorStage(redis.url, ctx.smoke ? 300 : 10_000, ctx)));
 
@@ -524,6 +532,7 @@ export const stagesCase: BenchCase = {
           'Ingest: every frame is decoded and normalised, then written through the dedup script (one EVALSHA per tick, pipelined, one pipeline in flight). Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
           'CPU per frame or entry: CPU time of the process over the measured window divided by the items it handled in it.',
           'Strategy workers run apps/strategy with STRATEGY=every-nth (1 tick in 10 decides), and once with threshold (1 in 100).',
+          'Strategy target: a worker must read and ack every entry, so it can be no cheaper than the bare XREADGROUP + XACK floor (same client, no polybot code); that floor’s client CPU per entry is the row above. A worker’s CPU per entry minus it is what polybot adds (decode, strategy, gate, enqueue, checkpoint). The entries/s rows are also bounded by Redis and the filler sharing the same 2 cores.',
           'Other sessions (other agents building and testing) shared this 2-core machine during the run: every rate is a lower bound and noisy; compare each stage with its floor from the same run.',
         ],
       };
