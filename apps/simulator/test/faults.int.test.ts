@@ -25,7 +25,7 @@ describe('fault injection', () => {
   it('drop sockets: every WS connection is cut without a close frame', async () => {
     const s = await sim();
     const c = await openPrices(s);
-    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     const r = await call(s, 'POST', '/_sim/drop-sockets');
     expect(r.body).toEqual({ dropped: 1 });
     expect((await c.closed).code).toBe(1006);
@@ -36,35 +36,35 @@ describe('fault injection', () => {
     const c = await openPrices(s);
     clients.push(c);
     c.send({ action: 'subscribe', markets: s.marketIds.slice(0, 3) });
-    await vi.waitFor(() => expect(prices(c).length).toBeGreaterThan(3));
+    await vi.waitFor(() => expect(prices(c).length).toBeGreaterThan(3), { timeout: 10_000 });
     await call(s, 'POST', '/_sim/faults', { body: { stallFeeds: true } });
     // A pong on the same socket proves every frame sent before it has arrived.
     const pongs = () => c.frames.filter((f) => f.type === 'pong').length;
     c.send({ action: 'ping' });
-    await vi.waitFor(() => expect(pongs()).toBe(1));
+    await vi.waitFor(() => expect(pongs()).toBe(1), { timeout: 10_000 });
     const seen = prices(c).length;
     const stalled = s.stats().faults.stalled_frames;
-    await vi.waitFor(() => expect(s.stats().faults.stalled_frames).toBeGreaterThan(stalled + 10));
+    await vi.waitFor(() => expect(s.stats().faults.stalled_frames).toBeGreaterThan(stalled + 10), { timeout: 10_000 });
     c.send({ action: 'ping' });
-    await vi.waitFor(() => expect(pongs()).toBe(2));
+    await vi.waitFor(() => expect(pongs()).toBe(2), { timeout: 10_000 });
     expect(prices(c).length).toBe(seen);
     expect(c.closeInfo).toBeUndefined();
     s.faults.set({ stallFeeds: false });
-    await vi.waitFor(() => expect(prices(c).length).toBeGreaterThan(seen));
+    await vi.waitFor(() => expect(prices(c).length).toBeGreaterThan(seen), { timeout: 10_000 });
   });
 
   it('expire tokens: open sockets close 4001, old tokens are refused, a fresh token works', async () => {
     const s = await sim();
     const token = await mintToken(s);
     const c = await openWs(`${s.wsUrl}/v1/ws/prices?token=${token}`);
-    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     await call(s, 'POST', '/_sim/expire-tokens');
     expect((await c.closed).code).toBe(4001);
     const again = await openWs(`${s.wsUrl}/v1/ws/prices?token=${token}`);
     expect((await again.closed).code).toBe(4001);
     const fresh = await openPrices(s);
     clients.push(fresh);
-    await vi.waitFor(() => expect(fresh.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(fresh.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
   });
 
   it('short token TTL: tokens minted under the fault expire early', async () => {
@@ -155,11 +155,13 @@ describe('fault injection', () => {
     const c = await openPrices(s);
     clients.push(c);
     c.send({ action: 'subscribe', markets: s.marketIds.slice(0, 3) });
-    await vi.waitFor(() => expect(s.stats().faults.malformed_frames).toBeGreaterThan(5));
+    await vi.waitFor(() => expect(s.stats().faults.malformed_frames).toBeGreaterThan(5), { timeout: 10_000 });
     expect(c.frames.some((f) => 'unparsable' in f)).toBe(true);
     expect(prices(c).every((f) => typeof f.buy !== 'string' || f.condition_id === undefined)).toBe(true);
     s.faults.reset();
-    await vi.waitFor(() => expect(prices(c).some((f) => typeof f.buy === 'string' && f.emit_ts_ms > 0)).toBe(true));
+    await vi.waitFor(() => expect(prices(c).some((f) => typeof f.buy === 'string' && f.emit_ts_ms > 0)).toBe(true), {
+      timeout: 10_000,
+    });
     expect(c.closeInfo).toBeUndefined();
   });
 

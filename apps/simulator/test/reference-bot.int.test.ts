@@ -112,7 +112,9 @@ describe('reference bot flow', () => {
     expect(buy.status).toBe(200);
     expect(buy.body).toMatchObject({ status: 'FILLED', order_type: 'market', outcome: 'Yes', quantity: '5' });
     // The SELL signal without a position is refused as a naked short, never executed.
-    await vi.waitFor(() => expect(log.results.some((r) => r.body.error === 'INSUFFICIENT_POSITION')).toBe(true));
+    await vi.waitFor(() => expect(log.results.some((r) => r.body.error === 'INSUFFICIENT_POSITION')).toBe(true), {
+      timeout: 10_000,
+    });
 
     // Token expiry: the server closes with 4001; the bot re-mints, reconnects and resubscribes.
     await call(s, 'POST', '/_sim/expire-tokens');

@@ -87,8 +87,10 @@ describe('shared VenueClient against the simulator', () => {
       { idempotencyKey: 'frames-1' },
     );
     await v.close();
-    await vi.waitFor(() => expect(prices.frames.filter((f) => f.type === 'price').length).toBeGreaterThan(20));
-    await vi.waitFor(() => expect(execs.frames.some((f) => f.type === 'fill')).toBe(true));
+    await vi.waitFor(() => expect(prices.frames.filter((f) => f.type === 'price').length).toBeGreaterThan(20), {
+      timeout: 10_000,
+    });
+    await vi.waitFor(() => expect(execs.frames.some((f) => f.type === 'fill')).toBe(true), { timeout: 10_000 });
     const kinds = new Set<string>();
     for (const raw of prices.raw) {
       const f = parseServerFrame(raw);

@@ -28,11 +28,15 @@ describe('WS /v1/ws/prices', () => {
     const s = await sim({ tickMs: 20, limits: false });
     const [a, b] = s.marketIds.filter((_, i) => i < 2) as [string, string];
     const c = await prices(s);
-    await vi.waitFor(() => expect(c.frames[0]).toMatchObject({ type: 'connected', protocol_version: '1.0' }));
+    await vi.waitFor(() => expect(c.frames[0]).toMatchObject({ type: 'connected', protocol_version: '1.0' }), {
+      timeout: 10_000,
+    });
     c.send({ action: 'subscribe', markets: [a] });
     c.send({ type: 'SUBSCRIBE', conditions: [b] });
-    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([a, b]));
-    await vi.waitFor(() => expect(ofType(c, 'price').filter((f) => f.market_id === a).length).toBeGreaterThan(1));
+    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([a, b]), { timeout: 10_000 });
+    await vi.waitFor(() => expect(ofType(c, 'price').filter((f) => f.market_id === a).length).toBeGreaterThan(1), {
+      timeout: 10_000,
+    });
     const f = ofType(c, 'price').find((x) => x.market_id === a);
     expect(f).toMatchObject({
       type: 'price',
@@ -49,9 +53,9 @@ describe('WS /v1/ws/prices', () => {
     expect(Number(f.buy) + Number(f.sell)).toBeCloseTo(1, 9);
     expect(Number(f.best_bid)).toBeLessThan(Number(f.best_ask));
     c.send({ action: 'unsubscribe', markets: [a] });
-    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([b]));
+    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([b]), { timeout: 10_000 });
     c.send({ action: 'ping' });
-    await vi.waitFor(() => expect(ofType(c, 'pong')[0]?.ts).toEqual(expect.any(Number)));
+    await vi.waitFor(() => expect(ofType(c, 'pong')[0]?.ts).toEqual(expect.any(Number)), { timeout: 10_000 });
   });
 
   it('answers bad client frames with documented error frames and keeps the socket open', async () => {
@@ -62,19 +66,19 @@ describe('WS /v1/ws/prices', () => {
     c.send({ action: 'dance' });
     c.send({ type: 'subscribe', assets_ids: ['123'] });
     c.send({ action: 'subscribe', condition_ids: [s.marketIds[0]] });
-    await vi.waitFor(() => expect(ofType(c, 'error')).toHaveLength(4));
+    await vi.waitFor(() => expect(ofType(c, 'error')).toHaveLength(4), { timeout: 10_000 });
     const msgs = ofType(c, 'error').map((e) => e.message);
     expect(msgs[0]).toBe('Invalid JSON');
     expect(msgs[1]).toBe("'markets' must be a list (accepted aliases: markets, conditions)");
     expect(msgs[2]).toMatch(/^Unknown action: 'dance'/);
     expect(msgs[3]).toMatch(/^'assets_ids' carries token IDs/);
-    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([]));
+    await vi.waitFor(() => expect(ofType(c, 'subscribed').at(-1)?.markets).toEqual([]), { timeout: 10_000 });
     const many = Array.from({ length: 51 }, (_, i) => `0x${i.toString(16).padStart(64, '0')}`);
     c.send({ action: 'subscribe', markets: many });
-    await vi.waitFor(() => expect(ofType(c, 'error')).toHaveLength(5));
+    await vi.waitFor(() => expect(ofType(c, 'error')).toHaveLength(5), { timeout: 10_000 });
     expect(ofType(c, 'error')[4].message).toMatch(/at most 50 markets/);
     c.send({ action: 'ping' });
-    await vi.waitFor(() => expect(ofType(c, 'pong')).toHaveLength(1));
+    await vi.waitFor(() => expect(ofType(c, 'pong')).toHaveLength(1), { timeout: 10_000 });
     expect(c.closeInfo).toBeUndefined();
   });
 
@@ -94,7 +98,7 @@ describe('WS /v1/ws/prices', () => {
     for (let i = 0; i < 3; i++) {
       const c = await openWs(`${s.wsUrl}/v1/ws/prices?token=${fresh}`);
       clients.push(c);
-      await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'));
+      await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     }
     const fourth = await openWs(`${s.wsUrl}/v1/ws/prices?token=${fresh}`);
     expect((await fourth.closed).code).toBe(4002);
@@ -104,7 +108,7 @@ describe('WS /v1/ws/prices', () => {
   it('closes an open socket with 4001 when its token expires, if configured to', async () => {
     const s = await sim({ closeOnTokenExpiry: true, tokenTtlMs: 300, limits: false });
     const c = await openWs(`${s.wsUrl}/v1/ws/prices?token=${await mintToken(s)}`);
-    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     expect(await c.closed).toEqual({ code: 4001, reason: 'Token expired' });
   });
 
@@ -113,7 +117,7 @@ describe('WS /v1/ws/prices', () => {
     const token = await mintToken(s);
     const first = await openWs(`${s.wsUrl}/v1/ws/prices?token=${token}`);
     clients.push(first);
-    await vi.waitFor(() => expect(first.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(first.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     const second = await openWs(`${s.wsUrl}/v1/ws/prices?token=${token}`);
     expect((await second.closed).code).toBe(4001);
   });
@@ -124,12 +128,12 @@ describe('WS /v1/ws/prices', () => {
       const s = await sim({ seed, clock, limits: false, snapshotOnSubscribe: false });
       const c = await prices(s);
       c.send({ action: 'subscribe', markets: s.marketIds.slice(0, 5) });
-      await vi.waitFor(() => expect(ofType(c, 'subscribed')).toHaveLength(1));
+      await vi.waitFor(() => expect(ofType(c, 'subscribed')).toHaveLength(1), { timeout: 10_000 });
       for (let i = 0; i < 20; i++) {
         clock.advance(250);
         s.tick();
       }
-      await vi.waitFor(() => expect(ofType(c, 'price').length).toBeGreaterThanOrEqual(20));
+      await vi.waitFor(() => expect(ofType(c, 'price').length).toBeGreaterThanOrEqual(20), { timeout: 10_000 });
       const n = ofType(c, 'price').length;
       await new Promise((r) => setImmediate(r));
       expect(ofType(c, 'price')).toHaveLength(n);
@@ -149,12 +153,12 @@ describe('WS /v1/ws/executions', () => {
     const s = await sim({ limits: false });
     const c = await openWs(`${s.wsUrl}/v1/ws/executions?token=${await mintToken(s)}`);
     clients.push(c);
-    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'));
+    await vi.waitFor(() => expect(c.frames[0]?.type).toBe('connected'), { timeout: 10_000 });
     const active = (await call(s, 'GET', '/v1/markets?active_only=true')).body[0].condition_id;
     const r = await call(s, 'POST', '/v1/orders', {
       body: { market_id: active, side: 'BUY', outcome: 'No', quantity: '5' },
     });
-    await vi.waitFor(() => expect(ofType(c, 'fill')).toHaveLength(1));
+    await vi.waitFor(() => expect(ofType(c, 'fill')).toHaveLength(1), { timeout: 10_000 });
     expect(ofType(c, 'fill')[0]).toMatchObject({
       type: 'fill',
       order_id: r.body.order_id,

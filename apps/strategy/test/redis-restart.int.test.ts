@@ -93,7 +93,7 @@ describe('redis restart', () => {
     const starting = w.start().then(() => {
       started = true;
     });
-    await vi.waitFor(async () => expect(await c.get(k.workers)).toBe('not a sorted set'));
+    await vi.waitFor(async () => expect(await c.get(k.workers)).toBe('not a sorted set'), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(started).toBe(false);
     await c.del(k.workers);

@@ -15,7 +15,7 @@ describe('installShutdownHandlers', () => {
       process.emit('SIGINT', 'SIGINT');
       expect(exit).toHaveBeenCalledWith(130);
       release();
-      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0), { timeout: 10_000 });
       expect(shutdown).toHaveBeenCalledTimes(1);
     } finally {
       uninstall();
@@ -31,7 +31,7 @@ describe('installShutdownHandlers', () => {
     });
     try {
       process.emit('SIGINT', 'SIGINT');
-      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1));
+      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1), { timeout: 10_000 });
     } finally {
       uninstall();
     }
@@ -51,7 +51,7 @@ describe('supervisor watch', () => {
       supervisorCheckMs: 10,
     });
     try {
-      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+      await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0), { timeout: 10_000 });
       expect(shutdown).toHaveBeenCalledWith('SIGTERM');
     } finally {
       uninstall();
