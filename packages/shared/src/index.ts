@@ -19,7 +19,7 @@ export * from './lifecycle/signals.js';
 export * from './logging/logger.js';
 export * from './logging/scrub.js';
 export * from './money/decimal.js';
-export { ephemeralLow, freePort } from './net/free-port.js';
+export { ephemeralLow, freePort, portAvailable } from './net/free-port.js';
 export * from './ops/bind-policy.js';
 export * from './ops/ops-server.js';
 export * from './redis/connection.js';
