@@ -30,6 +30,7 @@ export * from './redis/streams.js';
 export * from './redis/tally.js';
 export * from './redis/topology.js';
 export * from './status/collect-status.js';
+export type * from './status/status.js';
 export * from './time/clock.js';
 export * from './util/fnv1a.js';
 export * from './venue/index.js';
