@@ -6,7 +6,6 @@
 // A screenshot is kept in test-artifacts/.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -20,11 +19,11 @@ import {
 } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import type { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace, repoRoot } from '../support/build.js';
+import { launchChromium, requireChromium, saveScreenshot, watchPage } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const cli = join(repoRoot, 'apps/cli/dist/main.js');
 const TOKEN = 'browser-test-dashboard-token-0001';
 const API_KEY = `ps_test_${'b'.repeat(40)}`;
@@ -44,11 +43,7 @@ function baseEnv(): Record<string, string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-  }
+  requireChromium();
   await buildWorkspace();
   redis = await startRedis({ own: true });
 }, 300_000);
@@ -168,20 +163,9 @@ describe('dashboard', () => {
     const c = redis.client();
     const k = keys(redis.ns);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1400 } });
-    const problems: string[] = [];
-    const external: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    await page.route('**/*', (route) => {
-      const u = route.request().url();
-      if (u.startsWith(`${url}/`) || u === url) return route.continue();
-      external.push(u);
-      return route.abort();
-    });
+    const { problems, external } = await watchPage(page, (u) => u.startsWith(`${url}/`) || u === url);
     const res = await page.goto(url, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
     await expect.poll(() => page.textContent('#conn-state'), { timeout: 15_000 }).toBe('live');
@@ -297,9 +281,7 @@ describe('dashboard', () => {
     expect(problems).toEqual([]);
     expect(external).toEqual([]);
 
-    const artifacts = join(repoRoot, 'test-artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+    await saveScreenshot(page, 'dashboard.png');
 
     up.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => up?.once('exit', (c) => resolve(c)));

@@ -34,24 +34,32 @@ afterAll(async () => {
   await r?.stop();
 });
 
-describe('executor sweep after a lost job', () => {
-  it('G2+G3: an intent whose job was lost is enqueued again and placed once', async () => {
-    const ns = r.ns;
-    const k = keys(ns);
-    const venueClient = createVenueClient({
-      baseUrl: sim.baseUrl,
-      apiKey: sim.devApiKey,
-      timeoutMs: 5000,
-      connections: 2,
-    });
-    const market = (await venueClient.markets({ limit: 10 })).find((m) => {
-      const yes = m.live_price?.buy;
-      return !m.closed && yes !== undefined && yes !== null && Number(yes) > 0.1 && Number(yes) < 0.9;
-    });
-    expect(market).toBeDefined();
-    const refPrice = toMicro(String(market?.live_price?.buy), 'half-up');
-    const now = Date.now();
-    const intent = (i: number) => ({
+/** A venue client, a market with a mid-range price, Redis clients and the orders queue for namespace `ns`. */
+async function sweepRig(ns: string) {
+  const k = keys(ns);
+  const venueClient = createVenueClient({
+    baseUrl: sim.baseUrl,
+    apiKey: sim.devApiKey,
+    timeoutMs: 5000,
+    connections: 2,
+  });
+  const market = (await venueClient.markets({ limit: 10 })).find((m) => {
+    const yes = m.live_price?.buy;
+    return !m.closed && yes !== undefined && yes !== null && Number(yes) > 0.1 && Number(yes) < 0.9;
+  });
+  expect(market).toBeDefined();
+  const refPrice = toMicro(String(market?.live_price?.buy), 'half-up');
+  const now = Date.now();
+  const redis = createRedisClient(r.url, 'command');
+  const bull = createRedisClient(r.url, 'bullmq');
+  const queue = new Queue(k.ordersQueue, { connection: bull, prefix: k.bullPrefix });
+  return {
+    k,
+    now,
+    redis,
+    queue,
+    /** A BUY intent on the market, decided on the tick `tick-${i}`. */
+    intent: (i: number) => ({
       intent_id: intentId(ns, 'test', `tick-${i}`, 0),
       ns,
       strategy: 'test',
@@ -67,25 +75,39 @@ describe('executor sweep after a lost job', () => {
       t_emit: now - 3,
       t_recv: now - 2,
       t_decide: now - 1,
-    });
-    const kept = intent(1);
-    const lost = intent(2);
-    const redis = createRedisClient(r.url, 'command');
-    const bull = createRedisClient(r.url, 'bullmq');
-    const queue = new Queue(k.ordersQueue, { connection: bull, prefix: k.bullPrefix });
-    let executor: Executor | undefined;
-    try {
-      // As the strategy does: job first, then the intent. The lost intent's job never made it.
-      await queue.add('order', OrderJobContract.encode({ ...kept, t_enqueue: now }), { jobId: kept.intent_id });
-      for (const i of [kept, lost]) await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...i }));
-      executor = createExecutor({
+    }),
+    /** An executor on the shared venue client, sweeping every 200 ms; the caller starts and closes it. */
+    executor: (): Executor =>
+      createExecutor({
         ns,
         redis,
         bullConnection: bull,
         venue: venueFromClient(venueClient),
         logger: silentLogger(),
         options: { concurrency: 2, writesPerSec: 100, maxAttempts: 5, slippageBps: 1000, sweepIntervalMs: 200 },
-      });
+      }),
+    async close(): Promise<void> {
+      await queue.close();
+      await venueClient.close();
+      redis.disconnect();
+      bull.disconnect();
+    },
+  };
+}
+
+describe('executor sweep after a lost job', () => {
+  it('G2+G3: an intent whose job was lost is enqueued again and placed once', async () => {
+    const ns = r.ns;
+    const rig = await sweepRig(ns);
+    const { k, now, redis, queue } = rig;
+    const kept = rig.intent(1);
+    const lost = rig.intent(2);
+    let executor: Executor | undefined;
+    try {
+      // As the strategy does: job first, then the intent. The lost intent's job never made it.
+      await queue.add('order', OrderJobContract.encode({ ...kept, t_enqueue: now }), { jobId: kept.intent_id });
+      for (const i of [kept, lost]) await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...i }));
+      executor = rig.executor();
       await executor.start();
       await expect
         .poll(
@@ -101,10 +123,7 @@ describe('executor sweep after a lost job', () => {
       expect(ledger).toHaveLength(2);
     } finally {
       await executor?.close();
-      await queue.close();
-      await venueClient.close();
-      redis.disconnect();
-      bull.disconnect();
+      await rig.close();
     }
   });
 });
@@ -112,54 +131,15 @@ describe('executor sweep after a lost job', () => {
 describe('executor sweep after a lost terminal event', () => {
   it('G2+G3: a completed job whose terminal event was lost runs again, and the venue replays the order', async () => {
     const ns = `${r.ns}t`;
-    const k = keys(ns);
-    const venueClient = createVenueClient({
-      baseUrl: sim.baseUrl,
-      apiKey: sim.devApiKey,
-      timeoutMs: 5000,
-      connections: 2,
-    });
-    const market = (await venueClient.markets({ limit: 10 })).find((m) => {
-      const yes = m.live_price?.buy;
-      return !m.closed && yes !== undefined && yes !== null && Number(yes) > 0.1 && Number(yes) < 0.9;
-    });
-    expect(market).toBeDefined();
-    const now = Date.now();
-    const intent = {
-      intent_id: intentId(ns, 'test', 'tick-9', 0),
-      ns,
-      strategy: 'test',
-      market_id: String(market?.condition_id),
-      side: 'BUY' as const,
-      outcome: 'Yes',
-      quantity: 5_000_000,
-      ref_price: toMicro(String(market?.live_price?.buy), 'half-up'),
-      tick_key: 'tick-9',
-      tick_id: `${now}-0`,
-      partition: 0,
-      decision_index: 0,
-      t_emit: now - 3,
-      t_recv: now - 2,
-      t_decide: now - 1,
-    };
+    const rig = await sweepRig(ns);
+    const { k, now, redis, queue } = rig;
+    const intent = rig.intent(9);
     const id = intent.intent_id;
-    const redis = createRedisClient(r.url, 'command');
-    const bull = createRedisClient(r.url, 'bullmq');
-    const queue = new Queue(k.ordersQueue, { connection: bull, prefix: k.bullPrefix });
-    const make = () =>
-      createExecutor({
-        ns,
-        redis,
-        bullConnection: bull,
-        venue: venueFromClient(venueClient),
-        logger: silentLogger(),
-        options: { concurrency: 2, writesPerSec: 100, maxAttempts: 5, slippageBps: 1000, sweepIntervalMs: 200 },
-      });
     let executor: Executor | undefined;
     try {
       await queue.add('order', OrderJobContract.encode({ ...intent, t_enqueue: now }), { jobId: id });
       await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...intent }));
-      executor = make();
+      executor = rig.executor();
       await executor.start();
       await expect
         .poll(async () => (await queue.getJob(id))?.isCompleted(), { timeout: 30_000, interval: 100 })
@@ -176,7 +156,7 @@ describe('executor sweep after a lost terminal event', () => {
       await redis.del(`${ns}:exec:{${k.orders}}:term:${id}`);
       expect(terminalsOf(await readOrderEvents(redis, ns), id)).toHaveLength(0);
 
-      executor = make();
+      executor = rig.executor();
       await executor.start();
       await expect
         .poll(async () => terminalsOf(await readOrderEvents(redis, ns), id).map((e) => e.event), {
@@ -189,10 +169,7 @@ describe('executor sweep after a lost terminal event', () => {
       expect(await (await queue.getJob(id))?.isCompleted()).toBe(true);
     } finally {
       await executor?.close();
-      await queue.close();
-      await venueClient.close();
-      redis.disconnect();
-      bull.disconnect();
+      await rig.close();
     }
   });
 });

@@ -2,40 +2,21 @@
 // slot's streams with its own XREAD; entries from every partition still reach the page, and the status
 // (leases, queue counts, halt switch) is read through the same cluster client.
 
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createRedisClient,
-  FeedEventContract,
-  keys,
-  type RedisClient,
-  silentLogger,
-  TickContract,
-  tickKey,
-} from '@polybot/shared';
+import { FeedEventContract, keys } from '@polybot/shared';
 import { startRedisCluster, type TestCluster } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDashboard, type Dashboard } from '../src/index.js';
+import { type DashboardFixture, dashboardFixture, tickArgs } from './support/fixture.js';
 
 let cluster: TestCluster;
-let dashboard: Dashboard | undefined;
-const opened: RedisClient[] = [];
-
-function client(role: 'command' | 'blocking' | 'bullmq', name: string): RedisClient {
-  const c = createRedisClient(cluster.url, role, { name });
-  c.on('error', () => {});
-  opened.push(c);
-  return c;
-}
+let fx: DashboardFixture;
 
 beforeAll(async () => {
   cluster = await startRedisCluster({ masters: 3 });
+  fx = await dashboardFixture(cluster.url, { 'index.html': '<!doctype html><title>polybot</title>' });
 }, 120_000);
 
 afterAll(async () => {
-  await dashboard?.close();
-  for (const c of opened) c.disconnect();
+  await fx?.close();
   await cluster?.stop();
 });
 
@@ -48,55 +29,19 @@ describe('dashboard on Redis Cluster', () => {
     const masters = new Set(await Promise.all([0, 1, 2, 3].map((p) => cluster.masterFor(k.ticks(p)))));
     expect(masters.size).toBeGreaterThan(1);
 
-    const webDir = await mkdtemp(join(tmpdir(), 'polybot-dash-web-'));
-    await writeFile(join(webDir, 'index.html'), '<!doctype html><title>polybot</title>');
-    let blocking = 0;
-    dashboard = createDashboard({
-      ns,
-      partitions,
-      redis: client('command', 'dash'),
-      bullConnection: client('bullmq', 'dash-bull'),
-      connectBlocking: (name) => {
-        blocking++;
-        return client('blocking', name);
-      },
-      cluster: true,
-      logger: silentLogger(),
-      host: '127.0.0.1',
-      port: 0,
-      token: undefined,
-      controls: true,
-      probes: [],
-      webDir,
-      secrets: [],
-      statusIntervalMs: 200,
-    });
-    const base = await dashboard.start();
+    const { d: dashboard, base, blocking } = await fx.start({ ns, partitions, cluster: true });
     // one reader per stream: 4 partitions + feed, intents, orders, dead
-    expect(blocking).toBe(partitions + 4);
+    expect(blocking()).toBe(partitions + 4);
 
     const ac = new AbortController();
     const res = await fetch(`${base}/api/events`, { signal: ac.signal });
     const reader = res.body?.getReader();
     expect(reader).toBeDefined();
-    await expect.poll(() => dashboard?.hub.size, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => dashboard.hub.size, { timeout: 10_000 }).toBe(1);
 
-    const writer = client('command', 'writer');
+    const writer = fx.client('command', 'writer');
     const markets = [0, 1, 2, 3].map((i) => `0x${String(i).repeat(64)}`);
-    for (const [i, m] of markets.entries()) {
-      const t = {
-        type: 'tick' as const,
-        market_id: m,
-        yes: 100_000 * (i + 1),
-        no: 1_000_000 - 100_000 * (i + 1),
-        emit_ts_ms: Date.now(),
-        recv_ts_ms: Date.now(),
-        conn_epoch: 1,
-        source: 'test',
-        tradable: true,
-      };
-      await writer.xadd(k.ticks(i), '*', ...TickContract.toArgs({ ...t, key: tickKey(t) }));
-    }
+    for (const [i, m] of markets.entries()) await writer.xadd(k.ticks(i), '*', ...tickArgs(m, 100_000 * (i + 1)));
     await writer.xadd(
       k.feed,
       '*',

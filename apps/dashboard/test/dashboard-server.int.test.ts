@@ -2,22 +2,11 @@
 // one stream tail feeds every browser client, control POSTs check origin, token and confirmation, Bull Board
 // is read-only without controls, and no secret reaches anything the page can load.
 
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createRedisClient,
-  DeadLetterContract,
-  FeedEventContract,
-  keys,
-  type RedisClient,
-  silentLogger,
-  TickContract,
-  tickKey,
-} from '@polybot/shared';
+import { DeadLetterContract, FeedEventContract, keys } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDashboard, type Dashboard } from '../src/index.js';
+import { createDashboard } from '../src/index.js';
+import { type DashboardFixture, dashboardFixture, type StartedDashboard, tickArgs } from './support/fixture.js';
 
 const API_KEY = 'ps_live_DashboardTestKey0123456789abcdef';
 const TOKEN = 'dashboard-test-token-0123456789';
@@ -26,45 +15,10 @@ const MARKET = `0x${'ab'.repeat(32)}`;
 
 let r: TestRedis;
 let url: string;
-let webDir: string;
-const opened: RedisClient[] = [];
-const dashboards: Dashboard[] = [];
+let fx: DashboardFixture;
 
-function client(role: 'command' | 'blocking' | 'bullmq', name: string): RedisClient {
-  const c = createRedisClient(url, role, { name });
-  c.on('error', () => {});
-  opened.push(c);
-  return c;
-}
-
-async function start(
-  ns: string,
-  opts: { token?: string; controls?: boolean; host?: string } = {},
-): Promise<{ d: Dashboard; base: string; blocking: () => number }> {
-  let blockingConnections = 0;
-  const d = createDashboard({
-    ns,
-    partitions: 2,
-    redis: client('command', 'dash-test'),
-    bullConnection: client('bullmq', 'dash-test-bull'),
-    connectBlocking: (name) => {
-      blockingConnections++;
-      return client('blocking', name);
-    },
-    cluster: false,
-    logger: silentLogger(),
-    host: opts.host ?? '127.0.0.1',
-    port: 0,
-    token: opts.token,
-    controls: opts.controls ?? true,
-    probes: [],
-    webDir,
-    secrets: [API_KEY, opts.token, REDIS_PASSWORD],
-    statusIntervalMs: 200,
-  });
-  dashboards.push(d);
-  const base = await d.start();
-  return { d, base, blocking: () => blockingConnections };
+function start(ns: string, opts: { token?: string; controls?: boolean } = {}): Promise<StartedDashboard> {
+  return fx.start({ ns, partitions: 2, ...opts, secrets: [API_KEY, opts.token, REDIS_PASSWORD] });
 }
 
 /** Reads an SSE stream until `until` holds for the text so far (or the timeout passes). */
@@ -93,19 +47,7 @@ async function readSse(base: string, until: (text: string) => boolean, timeoutMs
 }
 
 async function addTick(ns: string, yes: number): Promise<void> {
-  const emit = Date.now();
-  const t = {
-    type: 'tick' as const,
-    market_id: MARKET,
-    yes,
-    no: 1_000_000 - yes,
-    emit_ts_ms: emit,
-    recv_ts_ms: emit + 1,
-    conn_epoch: 1,
-    source: 'test',
-    tradable: true,
-  };
-  await r.client().xadd(keys(ns).ticks(0), '*', ...TickContract.toArgs({ ...t, key: tickKey(t) }));
+  await r.client().xadd(keys(ns).ticks(0), '*', ...tickArgs(MARKET, yes));
 }
 
 beforeAll(async () => {
@@ -113,17 +55,14 @@ beforeAll(async () => {
   // Existing connections stay authenticated; every new one needs the password from the URL.
   await r.client().config('SET', 'requirepass', REDIS_PASSWORD);
   url = `redis://:${encodeURIComponent(REDIS_PASSWORD)}@127.0.0.1:${r.port}`;
-  webDir = await mkdtemp(join(tmpdir(), 'polybot-dash-web-'));
-  await writeFile(
-    join(webDir, 'index.html'),
-    '<!doctype html><title>polybot</title><script src="/assets/app.js"></script>',
-  );
-  await writeFile(join(webDir, 'app.js'), 'console.log("page")');
+  fx = await dashboardFixture(url, {
+    'index.html': '<!doctype html><title>polybot</title><script src="/assets/app.js"></script>',
+    'app.js': 'console.log("page")',
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(dashboards.map((d) => d.close()));
-  for (const c of opened) c.disconnect();
+  await fx?.close();
   await r?.stop();
 });
 
@@ -212,24 +151,8 @@ describe('dashboard server', () => {
   });
 
   it('refuses a non-loopback bind without a token', () => {
-    expect(() =>
-      createDashboard({
-        ns: `${r.ns}d`,
-        partitions: 1,
-        redis: client('command', 'x'),
-        bullConnection: client('bullmq', 'y'),
-        connectBlocking: (n) => client('blocking', n),
-        cluster: false,
-        logger: silentLogger(),
-        host: '0.0.0.0',
-        port: 0,
-        token: undefined,
-        controls: true,
-        probes: [],
-        webDir,
-        secrets: [],
-      }),
-    ).toThrow(/DASHBOARD_TOKEN/);
+    const { deps } = fx.deps({ ns: `${r.ns}d`, partitions: 1, host: '0.0.0.0' });
+    expect(() => createDashboard(deps)).toThrow(/DASHBOARD_TOKEN/);
   });
 
   it('sends no secret to the page: not the API key, the token, nor the Redis password, wherever they hide', async () => {

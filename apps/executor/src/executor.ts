@@ -41,7 +41,7 @@ import { buildOrderBody, DEFAULT_TICK, OrderBuildError } from './order/order-bod
 import { type DriftReport, measureDrift } from './projection/drift.js';
 import { applyFill } from './projection/positions.js';
 import { findOrderByClientId, type ReconcileResult } from './reconcile/find-order.js';
-import type { ExecutorVenue, PlaceOrderBody, VenueOrder, VenueResult } from './venue/venue-port.js';
+import type { ExecutorVenue, PlaceOrderBody, VenueFailure, VenueOrder, VenueResult } from './venue/venue-port.js';
 
 /** How long a graceful close waits for in-flight orders before it closes anyway. */
 const CLOSE_DRAIN_MS = 10_000;
@@ -355,6 +355,26 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   /**
+   * Looks for the intent's order at the venue before anything else is decided. Found: the intent ends acked
+   * (reconciled). The venue could not be asked: the job is retried after the attempt's backoff, logged as
+   * RECONCILE_FAILED with `failed(failure)` for the reason. Not there: undefined, the caller decides.
+   */
+  async function reconcileBeforeDeciding(
+    job: Job,
+    token: string | undefined,
+    j: OrderJob,
+    a: Attempt,
+    failed: (failure: VenueFailure) => { reason: string; httpStatus?: number },
+  ): Promise<JobOutcome | undefined> {
+    const r = await reconcile(j, undefined);
+    if (r.kind === 'found') return await finishAcked(j, r.order, 'reconciled', { ...a, tAck: clock.now() });
+    if (r.kind === 'failed') {
+      return await retryLater(job, token, j, a, { ...failed(r.failure), code: 'RECONCILE_FAILED' }, backoff(a.attempt));
+    }
+    return undefined;
+  }
+
+  /**
    * Attempts are used up. An earlier attempt may still have been persisted late (an ambiguous reply that
    * reconciliation did not find yet), so look once more before the intent ends rejected.
    */
@@ -365,18 +385,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     a: Attempt,
     why: { code: string; reason: string; httpStatus?: number },
   ): Promise<JobOutcome> {
-    const r = await reconcile(j, undefined);
-    if (r.kind === 'found') return await finishAcked(j, r.order, 'reconciled', { ...a, tAck: clock.now() });
-    if (r.kind === 'failed') {
-      return await retryLater(
-        job,
-        token,
-        j,
-        a,
-        { ...why, code: 'RECONCILE_FAILED', reason: `${why.code}; final reconciliation failed` },
-        backoff(a.attempt),
-      );
-    }
+    const settled = await reconcileBeforeDeciding(job, token, j, a, () => ({
+      ...why,
+      reason: `${why.code}; final reconciliation failed`,
+    }));
+    if (settled !== undefined) return settled;
     return await finishRejected(j, a, { ...why, reason: `attempts exhausted (${a.attempt}): ${why.reason}` });
   }
 
@@ -408,18 +421,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       reason: 'a previous run may have sent this order: reconciling before any retry',
     });
     metrics.ambiguous.inc({ code: 'UNRESOLVED_ATTEMPT' });
-    const r = await reconcile(j, undefined);
-    if (r.kind === 'found') return await finishAcked(j, r.order, 'reconciled', { ...a, tAck: clock.now() });
-    if (r.kind === 'failed') {
-      return await retryLater(
-        job,
-        token,
-        j,
-        a,
-        { code: 'RECONCILE_FAILED', reason: `reconciliation failed: ${r.failure.kind}` },
-        backoff(attempts),
-      );
-    }
+    const settled = await reconcileBeforeDeciding(job, token, j, a, (failure) => ({
+      reason: `reconciliation failed: ${failure.kind}`,
+    }));
+    if (settled !== undefined) return settled;
     await state.markNotSent(j.intent_id);
     return undefined;
   }

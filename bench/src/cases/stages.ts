@@ -301,6 +301,11 @@ export async function strategyStage(
   }
 }
 
+/** A table row of the strategy stage with `workers` processes: its label, then `cells`. Reused by topologies. */
+export function strategyRow(workers: number, ...cells: string[]): string[] {
+  return [`strategy: entries/s with ${workers} worker${workers > 1 ? 's' : ''} (1 in 10 → gate → queue)`, ...cells];
+}
+
 function orderJob(ns: string, i: number, market: string) {
   const id = `${ns}.bench.job${i}.0`;
   return {
@@ -463,12 +468,14 @@ export const stagesCase: BenchCase = {
           fmtRate(r.fill),
         ]);
         if (w <= 2)
-          rows.push([
-            `strategy: entries/s with ${w} worker${w > 1 ? 's' : ''} (1 in 10 → gate → queue)`,
-            fmtRate(r.rate),
-            w === 1 ? '≥ 100 k/s per worker' : '–',
-            w === 1 ? (r.rate >= 100_000 ? 'met' : 'MISSED') : '–',
-          ]);
+          rows.push(
+            strategyRow(
+              w,
+              fmtRate(r.rate),
+              w === 1 ? '≥ 100 k/s per worker' : '–',
+              w === 1 ? (r.rate >= 100_000 ? 'met' : 'MISSED') : '–',
+            ),
+          );
         if (w === 1)
           rows.push([
             '  strategy worker CPU per entry (1e6 / this = entries/s one free core could take)',

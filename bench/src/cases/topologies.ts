@@ -9,7 +9,7 @@ import { startRedis, startRedisCluster } from '@polybot/shared/testing';
 import type { BenchCase, BenchContext } from '../context.js';
 import type { Table } from '../report.js';
 import { fmtRate } from '../stats.js';
-import { ingestStage, strategyStage } from './stages.js';
+import { ingestStage, strategyRow, strategyStage } from './stages.js';
 
 /** Inverse of fmtRate for the rows ingestStage formats ("12.3 k/s" → 12300); NaN for "–". */
 function rateOf(cell: string | undefined): number {
@@ -68,12 +68,9 @@ export const topologiesCase: BenchCase = {
     });
     one.strategy.forEach((s, i) => {
       const c = three.strategy[i];
-      rows.push([
-        `strategy: entries/s with ${s.workers} worker${s.workers > 1 ? 's' : ''} (1 in 10 → gate → queue)`,
-        fmtRate(s.rate),
-        fmtRate(c?.rate ?? Number.NaN),
-        ratio(c?.rate ?? Number.NaN, s.rate),
-      ]);
+      rows.push(
+        strategyRow(s.workers, fmtRate(s.rate), fmtRate(c?.rate ?? Number.NaN), ratio(c?.rate ?? Number.NaN, s.rate)),
+      );
       rows.push([
         `  load generator: pre-fill XADD rate (${s.workers} worker run)`,
         fmtRate(s.fill),

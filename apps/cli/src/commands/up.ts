@@ -18,19 +18,14 @@ import {
   keys,
   type Logger,
   loadConfig,
+  portAvailable,
   type RedisClient,
   renderStatus,
 } from '@polybot/shared';
 import { Queue } from 'bullmq';
 import logUpdate from 'log-update';
 import { type AppName, appEntry, missingBuilds, repoRoot } from '../paths.js';
-import {
-  hasRedisServer,
-  type LocalRedis,
-  portAvailable,
-  REDIS_MISSING_HELP,
-  startLocalRedis,
-} from '../supervisor/local-redis.js';
+import { hasRedisServer, type LocalRedis, REDIS_MISSING_HELP, startLocalRedis } from '../supervisor/local-redis.js';
 import { createLineFormatter } from '../supervisor/log-lines.js';
 import { type ChildSpec, Supervisor } from '../supervisor/supervisor.js';
 

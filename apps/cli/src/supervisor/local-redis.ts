@@ -3,7 +3,6 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@polybot/shared';
 import { Redis } from 'ioredis';
@@ -19,15 +18,6 @@ export const REDIS_MISSING_HELP = [
 export function hasRedisServer(env: NodeJS.ProcessEnv = process.env): boolean {
   const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore', env });
   return r.error === undefined && r.status === 0;
-}
-
-/** True when `host:port` can be bound now (e.g. the dashboard's fixed port is not taken). */
-export function portAvailable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
 }
 
 export interface LocalRedis {

@@ -1,6 +1,8 @@
 // What the server sends to the page (types only; the web bundle imports them too). Prices and sizes are
 // integer micro-units, money is a decimal string: the page formats, it never does money arithmetic.
 
+import type { Status } from '@polybot/shared/status';
+
 export interface TickEvent {
   k: 'tick';
   /** Market id. */
@@ -126,26 +128,16 @@ export interface ProcessView {
   detail?: string;
 }
 
-export interface StatusView {
-  at: number;
-  halted: boolean;
+/**
+ * The shared status collection (`polybot status`) without what the page gets elsewhere (the namespace is in
+ * the snapshot; the raw projection is replaced by the marked portfolio), plus the halt reason and the
+ * process states the dashboard probes.
+ */
+export type StatusView = Omit<Status, 'ns' | 'portfolio'> & {
   haltReason: string | null;
-  ticks: { total: number; perSec: number };
-  intents: number;
-  deadLetters: number;
-  partitions: { partition: number; length: number; lag: number | null; pending: number; leaseOwner: string | null }[];
-  connections: { connId: number; epoch: number; lastEvent: string; lastEventAgoMs: number }[];
-  queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
-  orders: {
-    acked: number;
-    rejected: number;
-    filled: number;
-    perSec: number;
-    tickToOrderMs: { p50: number | null; p99: number | null; samples: number };
-  };
   processes: ProcessView[];
   portfolio: PortfolioView;
-}
+};
 
 export interface Snapshot {
   ns: string;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ephemeralLow, freePort } from './free-port.js';
+import { ephemeralLow, freePort, portAvailable } from './free-port.js';
 
 describe('freePort', () => {
   it('picks a port below the ephemeral range, where client sockets do not take it', async () => {
@@ -22,5 +22,16 @@ describe('freePort', () => {
     const p = await freePort(() => draws.shift() ?? Math.random());
     expect(p).not.toBe(busy);
     await new Promise<void>((r) => taken.close(() => r()));
+  });
+});
+
+describe('portAvailable', () => {
+  it('is false for a port a server holds and true once that server has closed', async () => {
+    const held = createServer();
+    await new Promise<void>((r) => held.listen(0, '127.0.0.1', () => r()));
+    const port = (held.address() as { port: number }).port;
+    expect(await portAvailable('127.0.0.1', port)).toBe(false);
+    await new Promise<void>((r) => held.close(() => r()));
+    expect(await portAvailable('127.0.0.1', port)).toBe(true);
   });
 });

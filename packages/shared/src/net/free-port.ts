@@ -1,5 +1,5 @@
 // A free TCP port on 127.0.0.1 for a server a parent process starts (a child's metrics port, a local
-// redis-server). The port is chosen below the kernel's ephemeral range: a port handed out by `listen(0)`
+// redis-server), and whether a given port can be bound. The port is chosen below the kernel's ephemeral range: a port handed out by `listen(0)`
 // comes from that range, which every outgoing connection draws from too, so on a busy machine it is often
 // taken by a client socket in the moment between the check and the child's own listen (EADDRINUSE).
 
@@ -20,17 +20,26 @@ export function ephemeralLow(): number {
   }
 }
 
-function tryListen(port: number): Promise<number | undefined> {
+/** Binds `host:port` for a moment; the port bound (the kernel's pick for 0), or undefined when it cannot. */
+function tryListen(host: string, port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
     srv.once('error', () => resolve(undefined));
-    srv.listen(port, '127.0.0.1', () => {
+    srv.listen(port, host, () => {
       const addr = srv.address();
       const bound = typeof addr === 'object' && addr ? addr.port : undefined;
       srv.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * True when `host:port` can be bound now (a fixed port is not taken, a cluster node's bus port is free).
+ * Only a snapshot: another process may take the port right after.
+ */
+export async function portAvailable(host: string, port: number): Promise<boolean> {
+  return (await tryListen(host, port)) !== undefined;
 }
 
 /**
@@ -41,10 +50,10 @@ export async function freePort(random: () => number = Math.random): Promise<numb
   const high = ephemeralLow() - 1;
   for (let i = 0; i < 64; i++) {
     const candidate = LOWEST + Math.floor(random() * (high - LOWEST));
-    const port = await tryListen(candidate);
+    const port = await tryListen('127.0.0.1', candidate);
     if (port !== undefined) return port;
   }
-  const any = await tryListen(0);
+  const any = await tryListen('127.0.0.1', 0);
   if (any === undefined) throw new Error('no free TCP port on 127.0.0.1');
   return any;
 }

@@ -2,48 +2,14 @@
 // Redis and namespace, whether or not this machine runs the processes.
 
 import { Queue } from 'bullmq';
-import { type FeedEvent, FeedEventContract } from '../contracts/feed-event.js';
+import { FeedEventContract } from '../contracts/feed-event.js';
 import { OrderEventContract } from '../contracts/order-event.js';
 import { formatFixed } from '../money/decimal.js';
 import type { RedisClient } from '../redis/connection.js';
 import { keys } from '../redis/keys.js';
 import { parseEntries } from '../redis/streams.js';
 import { systemClock } from '../time/clock.js';
-
-export interface PartitionStatus {
-  partition: number;
-  length: number;
-  lag: number | null;
-  pending: number;
-  leaseOwner: string | null;
-}
-
-export interface ConnectionStatus {
-  connId: number;
-  epoch: number;
-  lastEvent: FeedEvent['event'];
-  lastEventAgoMs: number;
-}
-
-export interface Status {
-  ns: string;
-  at: number;
-  halted: boolean;
-  ticks: { total: number; perSec: number };
-  intents: number;
-  deadLetters: number;
-  partitions: PartitionStatus[];
-  connections: ConnectionStatus[];
-  queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
-  orders: {
-    acked: number;
-    rejected: number;
-    filled: number;
-    perSec: number;
-    tickToOrderMs: { p50: number | null; p99: number | null; samples: number };
-  };
-  portfolio: { raw: Record<string, string> };
-}
+import type { ConnectionStatus, PartitionStatus, Status } from './status.js';
 
 export interface CollectOptions {
   redis: RedisClient;

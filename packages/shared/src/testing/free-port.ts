@@ -1,1 +1,1 @@
-export { freePort } from '../net/free-port.js';
+export { freePort, portAvailable } from '../net/free-port.js';

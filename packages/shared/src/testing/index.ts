@@ -8,3 +8,4 @@ export {
   type TestRedis,
 } from './start-redis.js';
 export { startRedisCluster, startRedisSentinel, type TestCluster, type TestSentinel } from './start-topologies.js';
+export { testTick } from './ticks.js';

@@ -3,23 +3,12 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { PolybotError } from '../errors/polybot-error.js';
-import { freePort } from './free-port.js';
+import { freePort, portAvailable } from './free-port.js';
 import { randomNamespace } from './start-redis.js';
-
-/** True when 127.0.0.1:port can be bound now. */
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 /**
  * A free port for a cluster node whose cluster bus port (port + 10000) is free too and is not the client or
@@ -29,7 +18,7 @@ async function clusterNodePort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = await freePort();
     const clash = [port, port + 10_000].some((p) => taken.has(p) || taken.has(p - 10_000));
-    if (!clash && port + 10_000 <= 65_535 && (await bindable(port + 10_000))) {
+    if (!clash && port + 10_000 <= 65_535 && (await portAvailable('127.0.0.1', port + 10_000))) {
       taken.add(port);
       return port;
     }
