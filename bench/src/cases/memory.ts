@@ -153,7 +153,7 @@ export const memoryCase: BenchCase = {
     const runMs = ctx.smoke ? 2000 : 300_000;
     const everyMs = ctx.smoke ? 500 : 10_000;
     // About 50 and 500 active markets: a few generated markets are closed and never tick.
-    const sizes = ctx.smoke ? [54] : [54, 540];
+    const sizes = [54, 540];
     const runs = await Promise.all(sizes.map((m) => memoryRun(m, runMs, everyMs, ctx)));
     const tables = runs.map((r) => runTable(r, runMs));
     const last = tables.at(-1);
