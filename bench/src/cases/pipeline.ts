@@ -204,6 +204,15 @@ async function profilePass(redisUrl: string, ms: number, ctx: BenchContext): Pro
 }
 
 const f = (s: Summary) => [fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max)];
+/** A floor-table row adding two hops' p50s and p99s. */
+const sumRow = (label: string, a: Summary, b: Summary) => [
+  label,
+  '–',
+  fmtMs(a.p50 + b.p50),
+  '–',
+  fmtMs(a.p99 + b.p99),
+  '–',
+];
 
 export const pipelineCase: BenchCase = {
   name: 'pipeline',
@@ -345,24 +354,10 @@ export const pipelineCase: BenchCase = {
         rows: [
           ['XADD → XREADGROUP (blocking reader)', String(xhop.n), ...f(xhop)],
           ['BullMQ queue.add → worker start', String(qhop.n), ...f(qhop)],
-          [
-            'sum of the two (p50 + p50, p99 + p99)',
-            '–',
-            fmtMs(xhop.p50 + qhop.p50),
-            '–',
-            fmtMs(xhop.p99 + qhop.p99),
-            '–',
-          ],
+          sumRow('sum of the two (p50 + p50, p99 + p99)', xhop, qhop),
           [`XADD → XREADGROUP, one every ${tickGap} ms (paced)`, String(xpaced.n), ...f(xpaced)],
           [`BullMQ queue.add → worker start, one every ${orderGap} ms (paced)`, String(qpaced.n), ...f(qpaced)],
-          [
-            'sum of the two paced hops (p50 + p50, p99 + p99)',
-            '–',
-            fmtMs(xpaced.p50 + qpaced.p50),
-            '–',
-            fmtMs(xpaced.p99 + qpaced.p99),
-            '–',
-          ],
+          sumRow('sum of the two paced hops (p50 + p50, p99 + p99)', xpaced, qpaced),
         ],
         notes: [
           'Closed loop: the next message goes out as soon as the last one arrived, so no process sleeps long. Paced: the same hop at the pipeline’s pace at the main rate; between messages every process (and the idle CPU) goes to sleep, and each hop pays the wake-up. The pipeline pays it at every hand-off.',
