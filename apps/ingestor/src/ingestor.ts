@@ -205,6 +205,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     bufferMax: o.bufferMax,
     controlMax: Math.max(4096, Math.floor(o.bufferMax / 10)),
     streamMaxlen: o.streamMaxlen,
+    now: () => clock.now(),
     onTickWritten: (t, p) => metrics.ticks.inc({ market: t.market_id, partition: String(p) }),
     onTickDeduped: () => metrics.deduped.inc(),
     onTickLost: (t, _p, reason) => openGap(t.market_id, t.conn_epoch, reason, -1),

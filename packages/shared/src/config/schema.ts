@@ -144,7 +144,7 @@ export const ENV_SPECS = [
   },
   {
     name: 'INGEST_BATCH',
-    doc: 'Ticks per pipelined XADD batch (flushed within ~1 ms anyway).',
+    doc: 'Entries per pipelined write batch; its ticks take one dedup script call per partition (flushed within ~1 ms anyway).',
     default: '256',
     schema: posInt,
   },
