@@ -31,7 +31,10 @@ export interface TickWriterOptions {
   lastEmitKey: (p: number) => string;
   feedKey: string;
   deadKey: string;
-  /** Entries per pipeline (INGEST_BATCH). */
+  /**
+   * Entries per batch (INGEST_BATCH): a dedup script call takes at most this many ticks of one partition. While a
+   * backlog drains, one pipelined round trip carries up to 16 batches (at most max(batchSize, 4096) entries).
+   */
   batchSize: number;
   /** Most ticks held in memory (INGEST_BUFFER_MAX); further ticks are refused. */
   bufferMax: number;
@@ -156,6 +159,10 @@ export class TickWriter {
     writeFailures: 0,
   };
   readonly #onReady = () => this.#kick();
+  /** Most entries per pipelined round trip. */
+  readonly #roundMax: number;
+  /** Most ticks per dedup script call. */
+  readonly #callMax: number;
 
   constructor(opts: TickWriterOptions) {
     this.#o = {
@@ -166,6 +173,10 @@ export class TickWriter {
       ...opts,
     };
     this.#retryDelay = this.#o.retryMs;
+    // Several batches per round trip while a backlog drains: the writer then keeps pace with a socket that
+    // delivers many frames per event-loop turn, instead of writing one batch per turn.
+    this.#roundMax = Math.max(opts.batchSize, Math.min(16 * opts.batchSize, 4096));
+    this.#callMax = Math.min(opts.batchSize, DEDUP_BATCH_MAX);
     defineDedupCommand(opts.redis);
     opts.redis.on('ready', this.#onReady);
   }
@@ -281,7 +292,7 @@ export class TickWriter {
         this.#down(new Error(`redis status ${this.#o.redis.status}`));
         return;
       }
-      const end = Math.min(this.#queue.length, this.#head + this.#o.batchSize);
+      const end = Math.min(this.#queue.length, this.#head + this.#roundMax);
       const batch = this.#queue.slice(this.#head, end);
       let ok: boolean;
       try {
@@ -362,7 +373,7 @@ export class TickWriter {
           }
           run.entries.push(fields);
           run.ticks.push(t);
-          if (run.ticks.length >= DEDUP_BATCH_MAX) endRun(run);
+          if (run.ticks.length >= this.#callMax) endRun(run);
           break;
         }
         case 'gap': {
