@@ -194,6 +194,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   };
   redis.on('error', onRedisError);
 
+  const tickCounters = new Map<string, { inc(): void }>();
   const writer = new TickWriter({
     redis,
     logger: log.child({ component: 'writer' }),
@@ -206,7 +207,15 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     controlMax: Math.max(4096, Math.floor(o.bufferMax / 10)),
     streamMaxlen: o.streamMaxlen,
     now: () => clock.now(),
-    onTickWritten: (t, p) => metrics.ticks.inc({ market: t.market_id, partition: String(p) }),
+    onTickWritten: (t, p) => {
+      // One labelled child per market (its partition is fixed): no label hashing per tick.
+      let c = tickCounters.get(t.market_id);
+      if (!c) {
+        c = metrics.ticks.labels({ market: t.market_id, partition: String(p) });
+        tickCounters.set(t.market_id, c);
+      }
+      c.inc();
+    },
     onTickDeduped: () => metrics.deduped.inc(),
     onTickLost: (t, _p, reason) => openGap(t.market_id, t.conn_epoch, reason, -1),
   });
