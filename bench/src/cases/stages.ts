@@ -481,7 +481,7 @@ export const stagesCase: BenchCase = {
         rows,
         notes: [
           'Each stage runs alone as its real process; rates are taken between 10% and 90% of the work (start-up and tail excluded).',
-          'Ingest: every frame is decoded and normalised, then written through the dedup script: one EVALSHA per partition per batch of up to INGEST_BATCH entries (256), the ticks of a call in one JSON argument, all calls of a batch pipelined, one pipeline in flight. Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
+          'Ingest: every frame is decoded and normalised, then written through the dedup script: one EVALSHA per partition for up to INGEST_BATCH (256) of its ticks, the ticks of a call in one JSON argument; all calls of a round trip pipelined (up to 16 batches, 4096 entries, while a backlog drains), one pipeline in flight. Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
           'CPU per frame or entry: CPU time of the process over the measured window divided by the items it handled in it.',
           'Strategy workers run apps/strategy with STRATEGY=every-nth.',
           'Other sessions (other agents building and testing) shared this 2-core machine during the run: every rate is a lower bound and noisy; compare each stage with its floor from the same run.',
@@ -504,7 +504,7 @@ export const stagesCase: BenchCase = {
           rows: profiles,
           notes: [
             'Profiles: bench/profiles/stage-*.cpuprofile (open in Chrome DevTools → Performance).',
-            'What the self time is: ioredis building commands (Command, writeUtf8String) and parsing replies (convertBufferToString, DataHandler), JSON.parse of frames, BullMQ job creation, and the garbage collector behind all of them. polybot’s own code (decode, normalise, strategy step, gate arguments) is a small share: the rest is the cost of one Redis command (or reply) per tick through ioredis.',
+            'What the self time is: ioredis building commands (Command, writeUtf8String) and parsing replies (convertBufferToString, DataHandler), JSON.parse of frames, BullMQ job creation, and the garbage collector behind all of them. polybot’s own code (decode, normalise, strategy step, gate arguments) is a small share. The strategy worker pays one Redis command (or reply) per tick through ioredis; the ingestor sends one dedup script call per partition and batch, so its share is JSON.parse of frames, encoding the batch, and the garbage collector.',
           ],
         });
       }
