@@ -194,6 +194,17 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   };
   redis.on('error', onRedisError);
 
+  const tickCounters = new Map<string, { inc(): void }>();
+  // A market's partition never changes: hashed once per market, not once per tick.
+  const partitions = new Map<string, number>();
+  const partitionOf = (market: string): number => {
+    let p = partitions.get(market);
+    if (p === undefined) {
+      p = partition(market, o.partitions);
+      partitions.set(market, p);
+    }
+    return p;
+  };
   const writer = new TickWriter({
     redis,
     logger: log.child({ component: 'writer' }),
@@ -205,7 +216,16 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     bufferMax: o.bufferMax,
     controlMax: Math.max(4096, Math.floor(o.bufferMax / 10)),
     streamMaxlen: o.streamMaxlen,
-    onTickWritten: (t, p) => metrics.ticks.inc({ market: t.market_id, partition: String(p) }),
+    now: () => clock.now(),
+    onTickWritten: (t, p) => {
+      // One labelled child per market (its partition is fixed): no label hashing per tick.
+      let c = tickCounters.get(t.market_id);
+      if (!c) {
+        c = metrics.ticks.labels({ market: t.market_id, partition: String(p) });
+        tickCounters.set(t.market_id, c);
+      }
+      c.inc();
+    },
     onTickDeduped: () => metrics.deduped.inc(),
     onTickLost: (t, _p, reason) => openGap(t.market_id, t.conn_epoch, reason, -1),
   });
@@ -244,7 +264,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
       ts_ms: now,
       ...(last !== undefined ? { last_emit_ts_ms: last } : {}),
     };
-    writer.gap(gap, partition(market, o.partitions));
+    writer.gap(gap, partitionOf(market));
     metrics.gaps.inc({ reason });
     feed({
       event: 'gap_opened',
@@ -290,7 +310,7 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     ticksReceived++;
     metrics.lag.observe(Math.max(0, recv - t.emit_ts_ms));
     const m = t.market_id;
-    const p = partition(m, o.partitions);
+    const p = partitionOf(m);
     const prev = lastEmit.get(m);
     if (!writer.tick(t, p)) {
       metrics.bufferOverflow.inc();

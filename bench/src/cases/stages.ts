@@ -536,7 +536,7 @@ export const stagesCase: BenchCase = {
         rows,
         notes: [
           'Each stage runs alone as its real process; rates are taken between 10% and 90% of the work (start-up and tail excluded).',
-          'Ingest: every frame is decoded and normalised, then written through the dedup script (one EVALSHA per tick, pipelined, one pipeline in flight). Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
+          'Ingest: every frame is decoded and normalised, then written through the dedup script: one EVALSHA per partition for up to INGEST_BATCH (256) of its ticks, the ticks of a call in one JSON argument; all calls of a round trip pipelined (up to 16 batches, 4096 entries, while a backlog drains), one pipeline in flight. Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
           'CPU per frame or entry: CPU time of the process over the measured window divided by the items it handled in it.',
           'Strategy workers run apps/strategy with STRATEGY=every-nth (1 tick in 10 decides), and once with threshold (1 in 100).',
           'Strategy target: a worker must read and ack every entry, so it can be no cheaper than the bare XREADGROUP + XACK floor (same client, no polybot code); that floor’s client CPU per entry is the row above. A worker’s CPU per entry minus it is what polybot adds (decode, strategy, gate, enqueue, checkpoint). The entries/s rows are also bounded by Redis and the filler sharing the same 2 cores.',
@@ -560,7 +560,7 @@ export const stagesCase: BenchCase = {
           rows: profiles,
           notes: [
             'Profiles: bench/profiles/stage-*.cpuprofile (open in Chrome DevTools → Performance).',
-            'What the self time is: ioredis building commands (Command, writeUtf8String) and parsing replies (convertBufferToString, DataHandler), JSON.parse of frames, BullMQ job creation, and the garbage collector behind all of them. polybot’s own code (decode, normalise, strategy step, gate arguments) is a small share: the rest is the cost of one Redis command (or reply) per tick through ioredis.',
+            'What the self time is: ioredis building commands (Command, writeUtf8String) and parsing replies (convertBufferToString, DataHandler), JSON.parse of frames, BullMQ job creation, and the garbage collector behind all of them. polybot’s own code (decode, normalise, strategy step, gate arguments) is a small share. The strategy worker pays one Redis command (or reply) per tick through ioredis; the ingestor sends one dedup script call per partition and batch, so its share is JSON.parse of frames, encoding the batch, and the garbage collector.',
           ],
         });
       }

@@ -31,19 +31,20 @@ export type NormaliseResult = { ok: true; tick: TickValue } | { ok: false; reaso
 const MARKET_RE = /^0x[0-9a-fA-F]{64}$/;
 const MAX_SOURCE = 64;
 
-function priceOf(value: unknown, field: string): { ok: true; micro: number } | { ok: false; reason: string } {
+/** Micro-units of a price, or the reason it is refused (a string; no result object on the hot path). */
+function priceOf(value: unknown, field: string): number | string {
   let s: string;
   if (typeof value === 'string') s = value;
   else if (typeof value === 'number' && Number.isFinite(value)) s = value.toFixed(9);
-  else return { ok: false, reason: `${field}: expected a decimal string` };
+  else return `${field}: expected a decimal string`;
   let micro: number;
   try {
     micro = toMicro(s, 'half-up');
   } catch {
-    return { ok: false, reason: `${field}: not a plain decimal` };
+    return `${field}: not a plain decimal`;
   }
-  if (micro < 0 || micro > MICRO) return { ok: false, reason: `${field}: price outside [0, 1]` };
-  return { ok: true, micro };
+  if (micro < 0 || micro > MICRO) return `${field}: price outside [0, 1]`;
+  return micro;
 }
 
 function fromOutcomes(outcomes: unknown): { yes: unknown; no: unknown } | undefined {
@@ -78,21 +79,21 @@ export function normalisePriceFrame(frame: PriceFrameInput, recvTsMs: number, co
     noRaw = alt.no;
   }
   const yes = priceOf(yesRaw, 'buy');
-  if (!yes.ok) return yes;
+  if (typeof yes === 'string') return { ok: false, reason: yes };
   const no = priceOf(noRaw, 'sell');
-  if (!no.ok) return no;
+  if (typeof no === 'string') return { ok: false, reason: no };
 
   let bestBid: number | undefined;
   let bestAsk: number | undefined;
   if (frame.best_bid !== undefined && frame.best_bid !== null) {
     const r = priceOf(frame.best_bid, 'best_bid');
-    if (!r.ok) return r;
-    bestBid = r.micro;
+    if (typeof r === 'string') return { ok: false, reason: r };
+    bestBid = r;
   }
   if (frame.best_ask !== undefined && frame.best_ask !== null) {
     const r = priceOf(frame.best_ask, 'best_ask');
-    if (!r.ok) return r;
-    bestAsk = r.micro;
+    if (typeof r === 'string') return { ok: false, reason: r };
+    bestAsk = r;
   }
 
   let source = 'unknown';
@@ -104,24 +105,19 @@ export function normalisePriceFrame(frame: PriceFrameInput, recvTsMs: number, co
   }
   const tradable = !(frame.closed === true || source.startsWith('updown_resolved_'));
 
-  const prices = {
+  const tick: TickValue = {
+    type: 'tick',
     market_id: marketId,
+    yes,
+    no,
     emit_ts_ms: emit,
-    yes: yes.micro,
-    no: no.micro,
-    ...(bestBid !== undefined ? { best_bid: bestBid } : {}),
-    ...(bestAsk !== undefined ? { best_ask: bestAsk } : {}),
+    recv_ts_ms: recvTsMs,
+    conn_epoch: connEpoch,
+    source,
+    tradable,
+    key: tickKey({ market_id: marketId, emit_ts_ms: emit, yes, no, best_bid: bestBid, best_ask: bestAsk }),
   };
-  return {
-    ok: true,
-    tick: {
-      type: 'tick',
-      ...prices,
-      recv_ts_ms: recvTsMs,
-      conn_epoch: connEpoch,
-      source,
-      tradable,
-      key: tickKey(prices),
-    },
-  };
+  if (bestBid !== undefined) tick.best_bid = bestBid;
+  if (bestAsk !== undefined) tick.best_ask = bestAsk;
+  return { ok: true, tick };
 }

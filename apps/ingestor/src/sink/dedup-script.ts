@@ -1,35 +1,121 @@
-// Atomic cross-ingestor dedup: a tick is appended only when its market's emit time advances past the last
-// one written (or equals it with a tick key not yet written at that millisecond). Both keys share the
-// partition's hash tag, so the script runs unchanged on Redis Cluster.
+// Atomic cross-ingestor dedup, one script call per partition per batch: each tick is appended only when its
+// market's emit time advances past the last one written (or equals it with a tick key not yet written at that
+// millisecond). Both keys share the partition's hash tag, so the script runs unchanged on Redis Cluster.
 //
 // KEYS[1] tick stream of the partition, KEYS[2] the partition's last-emit hash (market → emit_ts_ms; the
-// tick keys written at that millisecond are kept under `market#k`).
-// ARGV[1] market id, ARGV[2] emit_ts_ms, ARGV[3] tick key, ARGV[4] MAXLEN (~), ARGV[5..] the entry fields.
-// Returns the new entry id, or nil when the tick was already written (or is older than what was written).
+// tick keys written at that millisecond are kept comma-joined under `market#k`).
+// ARGV[1] MAXLEN (~), ARGV[2] the ticks in stream order as a JSON array of entries, each entry the flat
+// `[field, value, …]` list of its XADD (every value a string; market_id, emit_ts_ms and key are read from it).
+// One JSON argument instead of one argument per field keeps the call cheap to build and to parse.
+// Returns one character per tick, in order: `1` appended, `0` dropped (already written, by another ingestor or
+// a retried batch, or older than what was written). The ticks are taken one after another exactly as one call
+// per tick would take them; the last-emit hash is read once per market and written once per market at the end.
+// If a command fails, the hash is first brought up to date with the ticks appended before it and then the error
+// is returned, so a retried call drops those and appends the rest (nothing written twice, nothing skipped).
 import type { RedisClient } from '@polybot/shared';
 
-export const DEDUP_XADD_LUA = `
-local kfield = ARGV[1] .. '#k'
-local cur = redis.call('HMGET', KEYS[2], ARGV[1], kfield)
-local emit = tonumber(ARGV[2])
-local last = tonumber(cur[1])
-local written = ARGV[3]
-if last then
-  if emit < last then return false end
-  if emit == last then
-    local seen = cur[2] or ''
-    if string.find(',' .. seen .. ',', ',' .. ARGV[3] .. ',', 1, true) then return false end
-    if seen ~= '' then written = seen .. ',' .. ARGV[3] end
+export const DEDUP_BATCH_LUA = `
+local hash = KEYS[2]
+local maxlen = ARGV[1]
+local ticks = cjson.decode(ARGV[2])
+local state = {}
+local dirty = {}
+local out = {}
+local function flush()
+  local args = {}
+  for j = 1, #dirty do
+    local market = dirty[j]
+    local s = state[market]
+    args[#args + 1] = market
+    args[#args + 1] = s.emit
+    args[#args + 1] = market .. '#k'
+    args[#args + 1] = s.seen
+    if #args >= 400 then
+      redis.call('HSET', hash, unpack(args))
+      args = {}
+    end
+  end
+  if #args > 0 then redis.call('HSET', hash, unpack(args)) end
+end
+for t = 1, #ticks do
+  local entry = ticks[t]
+  local market, emitArg, key
+  for j = 1, #entry - 1, 2 do
+    local f = entry[j]
+    if f == 'market_id' then market = entry[j + 1]
+    elseif f == 'emit_ts_ms' then emitArg = entry[j + 1]
+    elseif f == 'key' then key = entry[j + 1] end
+  end
+  local emit = tonumber(emitArg)
+  if type(market) ~= 'string' or type(key) ~= 'string' or not emit then
+    flush()
+    return redis.error_reply('ERR tick ' .. t .. ' lacks market_id, emit_ts_ms or key')
+  end
+  local s = state[market]
+  if not s then
+    local cur = redis.pcall('HMGET', hash, market, market .. '#k')
+    if cur.err then
+      flush()
+      return cur
+    end
+    s = { last = tonumber(cur[1]), emit = cur[1], seen = cur[2] or '', dirty = false }
+    state[market] = s
+  end
+  local append = true
+  local written = key
+  if s.last then
+    if emit < s.last then
+      append = false
+    elseif emit == s.last then
+      if string.find(',' .. s.seen .. ',', ',' .. key .. ',', 1, true) then
+        append = false
+      elseif s.seen ~= '' then
+        written = s.seen .. ',' .. key
+      end
+    end
+  end
+  if append then
+    local r = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', unpack(entry))
+    if type(r) == 'table' and r.err then
+      flush()
+      return r
+    end
+    s.last = emit
+    s.emit = emitArg
+    s.seen = written
+    if not s.dirty then
+      s.dirty = true
+      dirty[#dirty + 1] = market
+    end
+    out[t] = '1'
+  else
+    out[t] = '0'
   end
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2], kfield, written)
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, 5))
+flush()
+return table.concat(out)
 `;
 
-export const DEDUP_COMMAND = 'polybotIngestXadd';
+export const DEDUP_BATCH_COMMAND = 'polybotIngestXaddBatch';
+
+/** Most ticks in one script call (a longer run of one partition is split over several calls). */
+export const DEDUP_BATCH_MAX = 1024;
 
 /** Registers the script on a connection (idempotent); ioredis sends EVALSHA and falls back to EVAL. */
 export function defineDedupCommand(redis: RedisClient): void {
-  if (typeof (redis as unknown as Record<string, unknown>)[DEDUP_COMMAND] === 'function') return;
-  redis.defineCommand(DEDUP_COMMAND, { numberOfKeys: 2, lua: DEDUP_XADD_LUA });
+  if (typeof (redis as unknown as Record<string, unknown>)[DEDUP_BATCH_COMMAND] === 'function') return;
+  redis.defineCommand(DEDUP_BATCH_COMMAND, { numberOfKeys: 2, lua: DEDUP_BATCH_LUA });
+}
+
+/** A code unit of a surrogate pair without its partner (JSON.stringify escapes these, cjson refuses them). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * ARGV[2] of the script: the entries' field lists as JSON. A lone surrogate (possible in a venue string such
+ * as `source`) becomes U+FFFD, the character an XADD argument carrying it would have been stored as.
+ */
+export function encodeDedupBatch(entries: readonly (readonly string[])[]): string {
+  const json = JSON.stringify(entries);
+  if (!json.includes('\\ud')) return json;
+  return JSON.stringify(entries.map((e) => e.map((v) => v.replace(LONE_SURROGATE, '\ufffd'))));
 }

@@ -1,5 +1,6 @@
-// The ingestor's only path into Redis: an ordered in-memory queue drained by pipelined batches. Ticks go
-// through the dedup script, gaps and feed events through plain XADD, dead letters through writeDeadLetter.
+// The ingestor's only path into Redis: an ordered in-memory queue drained by pipelined batches. A batch's ticks
+// go through the dedup script, one call per partition (its ticks in queue order), gaps and feed events through
+// plain XADD, dead letters through writeDeadLetter.
 // While Redis is unreachable (a fail-fast connection errors at once) the queue is the outage buffer:
 // bounded, drained in order when Redis is back, and what does not fit is refused so the caller covers it
 // with a Gap. Nothing here throws into the caller, and memory never grows past the bounds.
@@ -15,7 +16,7 @@ import {
   writeDeadLetter,
 } from '@polybot/shared';
 import type { ChainableCommander } from 'ioredis';
-import { DEDUP_COMMAND, defineDedupCommand } from './dedup-script.js';
+import { DEDUP_BATCH_COMMAND, DEDUP_BATCH_MAX, defineDedupCommand, encodeDedupBatch } from './dedup-script.js';
 import type { FeedEventValue, GapValue, TickValue } from './entry-values.js';
 
 export type FeedEventInput = FeedEventValue;
@@ -30,7 +31,10 @@ export interface TickWriterOptions {
   lastEmitKey: (p: number) => string;
   feedKey: string;
   deadKey: string;
-  /** Entries per pipeline (INGEST_BATCH). */
+  /**
+   * Entries per batch (INGEST_BATCH): a dedup script call takes at most this many ticks of one partition. While a
+   * backlog drains, one pipelined round trip carries up to 16 batches (at most max(batchSize, 4096) entries).
+   */
   batchSize: number;
   /** Most ticks held in memory (INGEST_BUFFER_MAX); further ticks are refused. */
   bufferMax: number;
@@ -40,6 +44,8 @@ export interface TickWriterOptions {
   streamMaxlen: number;
   /** XADD MAXLEN ~ of the feed stream. Default 100000. */
   feedMaxlen?: number;
+  /** Wall clock (epoch ms) of dead letters written here. Default Date.now. */
+  now?: () => number;
   /** First retry delay after a failed write (doubles to 2 s). Default 100 ms. */
   retryMs?: number;
   /** Called for each tick appended (not deduplicated), after the batch is acknowledged. */
@@ -55,6 +61,18 @@ type Entry =
   | { k: 'gap'; p: number; gap: GapValue }
   | { k: 'feed'; ev: FeedEventInput }
   | { k: 'dead'; d: DeadLetterInput };
+
+/** Consecutive ticks of one partition within a batch, written by one dedup script call. */
+type Run = { p: number; key: string; ticks: TickValue[]; entries: string[][] };
+
+/** One command of a batch's pipeline: a partition's run of ticks, a gap or a feed event. */
+type Cmd = { k: 'ticks'; p: number; ticks: TickValue[] } | Extract<Entry, { k: 'gap' | 'feed' }>;
+
+/** The dedup script's pipeline method. */
+type BatchCall = (stream: string, hash: string, maxlen: number, entries: string) => ChainableCommander;
+
+const CHAR_0 = 48;
+const CHAR_1 = 49;
 
 export interface TickWriterStats {
   /** Ticks waiting in memory (the outage buffer depth). */
@@ -141,15 +159,24 @@ export class TickWriter {
     writeFailures: 0,
   };
   readonly #onReady = () => this.#kick();
+  /** Most entries per pipelined round trip. */
+  readonly #roundMax: number;
+  /** Most ticks per dedup script call. */
+  readonly #callMax: number;
 
   constructor(opts: TickWriterOptions) {
     this.#o = {
       controlMax: Math.max(1000, Math.floor(opts.bufferMax / 10)),
       feedMaxlen: 100_000,
       retryMs: 100,
+      now: Date.now,
       ...opts,
     };
     this.#retryDelay = this.#o.retryMs;
+    // Several batches per round trip while a backlog drains: the writer then keeps pace with a socket that
+    // delivers many frames per event-loop turn, instead of writing one batch per turn.
+    this.#roundMax = Math.max(opts.batchSize, Math.min(16 * opts.batchSize, 4096));
+    this.#callMax = Math.min(opts.batchSize, DEDUP_BATCH_MAX);
     defineDedupCommand(opts.redis);
     opts.redis.on('ready', this.#onReady);
   }
@@ -265,7 +292,7 @@ export class TickWriter {
         this.#down(new Error(`redis status ${this.#o.redis.status}`));
         return;
       }
-      const end = Math.min(this.#queue.length, this.#head + this.#o.batchSize);
+      const end = Math.min(this.#queue.length, this.#head + this.#roundMax);
       const batch = this.#queue.slice(this.#head, end);
       let ok: boolean;
       try {
@@ -297,7 +324,7 @@ export class TickWriter {
   /** Writes one batch. Returns false (and schedules a retry) on a transient failure; never throws. */
   async #write(batch: Entry[]): Promise<boolean> {
     const o = this.#o;
-    const inPipe: Entry[] = [];
+    const inPipe: Cmd[] = [];
     const deadWrites: Promise<void>[] = [];
     // One node: the whole batch in one pipeline. A Cluster pipeline must stay within one slot, so there
     // each partition (its stream and last-emit hash share a hash tag) and the feed stream get their own.
@@ -316,46 +343,62 @@ export class TickWriter {
       g.idx.push(inPipe.length);
       return g.pipe;
     };
+    // A partition's consecutive ticks become one script call (its "run"). A gap of that partition ends the
+    // run first, so the partition's stream gets ticks and gaps in queue order: one pipeline per slot keeps the
+    // order of its commands.
+    const runs = new Map<number, Run>();
+    // Ticks the contract refuses to encode: dead-lettered and lost (retrying them could never succeed).
+    const unencodable: Extract<Entry, { k: 'tick' }>[] = [];
+    const endRun = (run: Run) => {
+      runs.delete(run.p);
+      if (run.ticks.length === 0) return;
+      const pipe = pipeFor(run.key);
+      const call = (pipe as unknown as Record<string, BatchCall>)[DEDUP_BATCH_COMMAND] as BatchCall;
+      call.call(pipe, run.key, o.lastEmitKey(run.p), o.streamMaxlen, encodeDedupBatch(run.entries));
+      inPipe.push({ k: 'ticks', p: run.p, ticks: run.ticks });
+    };
     for (const e of batch) {
       switch (e.k) {
         case 'tick': {
-          const pipe = pipeFor(o.ticksKey(e.p));
-          const cmd = (pipe as unknown as Record<string, (...a: (string | number)[]) => ChainableCommander>)[
-            DEDUP_COMMAND
-          ] as (...a: (string | number)[]) => ChainableCommander;
-          cmd.call(
-            pipe,
-            o.ticksKey(e.p),
-            o.lastEmitKey(e.p),
-            e.tick.market_id,
-            e.tick.emit_ts_ms,
-            e.tick.key,
-            o.streamMaxlen,
-            ...TickContract.toArgs(e.tick),
-          );
+          let run = runs.get(e.p);
+          if (!run) {
+            run = { p: e.p, key: o.ticksKey(e.p), ticks: [], entries: [] };
+            runs.set(e.p, run);
+          }
+          const t = e.tick;
+          const fields = this.#encode(TickContract.name, TickContract.toArgs, t, deadWrites);
+          if (!fields) {
+            unencodable.push(e);
+            break;
+          }
+          run.entries.push(fields);
+          run.ticks.push(t);
+          if (run.ticks.length >= this.#callMax) endRun(run);
+          break;
+        }
+        case 'gap': {
+          const run = runs.get(e.p);
+          if (run) endRun(run);
+          const fields = this.#encode(GapContract.name, GapContract.toArgs, e.gap, deadWrites);
+          if (!fields) break;
+          const key = o.ticksKey(e.p);
+          pipeFor(key).xadd(key, 'MAXLEN', '~', o.streamMaxlen, '*', ...fields);
           inPipe.push(e);
           break;
         }
-        case 'gap':
-          pipeFor(o.ticksKey(e.p)).xadd(
-            o.ticksKey(e.p),
-            'MAXLEN',
-            '~',
-            o.streamMaxlen,
-            '*',
-            ...GapContract.toArgs(e.gap),
-          );
+        case 'feed': {
+          const fields = this.#encode(FeedEventContract.name, FeedEventContract.toArgs, e.ev, deadWrites);
+          if (!fields) break;
+          pipeFor(o.feedKey).xadd(o.feedKey, 'MAXLEN', '~', o.feedMaxlen, '*', ...fields);
           inPipe.push(e);
           break;
-        case 'feed':
-          pipeFor(o.feedKey).xadd(o.feedKey, 'MAXLEN', '~', o.feedMaxlen, '*', ...FeedEventContract.toArgs(e.ev));
-          inPipe.push(e);
-          break;
+        }
         case 'dead':
           deadWrites.push(writeDeadLetter(o.redis, o.deadKey, e.d));
           break;
       }
     }
+    for (const run of runs.values()) endRun(run);
     const [replies, deadResults] = await Promise.all([
       inPipe.length === 0
         ? Promise.resolve([] as [Error | null, unknown][])
@@ -377,26 +420,67 @@ export class TickWriter {
       this.#down(transient);
       return false;
     }
+    for (const e of unencodable) {
+      this.#stats.ticksLost++;
+      o.onTickLost?.(e.tick, e.p, 'write_error');
+    }
     for (let i = 0; i < inPipe.length; i++) {
-      const e = inPipe[i] as Entry;
+      const c = inPipe[i] as Cmd;
       const [err, reply] = rs[i] as [Error | null, unknown];
-      if (e.k !== 'tick') {
+      if (c.k !== 'ticks') {
         if (err) this.#warn('stream write failed', err);
         continue;
       }
-      if (err) {
-        this.#stats.ticksLost++;
-        this.#warn('tick write failed', err);
-        o.onTickLost?.(e.tick, e.p, 'write_error');
-      } else if (reply === null || reply === undefined) {
-        this.#stats.ticksDeduped++;
-        o.onTickDeduped?.(e.tick, e.p);
-      } else {
-        this.#stats.ticksWritten++;
-        o.onTickWritten?.(e.tick, e.p);
+      const marks = err ? undefined : reply;
+      if (typeof marks !== 'string' || marks.length !== c.ticks.length) {
+        this.#warn(
+          'tick write failed',
+          err ?? new Error(`unexpected dedup script reply ${String(reply).slice(0, 40)}`),
+        );
+      }
+      for (let j = 0; j < c.ticks.length; j++) {
+        const tick = c.ticks[j] as TickValue;
+        const mark = typeof marks === 'string' && marks.length === c.ticks.length ? marks.charCodeAt(j) : -1;
+        if (mark === CHAR_1) {
+          this.#stats.ticksWritten++;
+          o.onTickWritten?.(tick, c.p);
+        } else if (mark === CHAR_0) {
+          this.#stats.ticksDeduped++;
+          o.onTickDeduped?.(tick, c.p);
+        } else {
+          this.#stats.ticksLost++;
+          o.onTickLost?.(tick, c.p, 'write_error');
+        }
       }
     }
     return true;
+  }
+
+  /**
+   * Fields of an entry, or undefined when its contract refuses the value: then the value is dead-lettered
+   * (the write joins `deadWrites`) instead of failing the whole batch again on every retry.
+   */
+  #encode<V>(
+    kind: string,
+    toArgs: (value: V) => string[],
+    value: V,
+    deadWrites: Promise<void>[],
+  ): string[] | undefined {
+    try {
+      return toArgs(value);
+    } catch (err) {
+      this.#warn(`${kind} entry refused by its contract`, err);
+      deadWrites.push(
+        writeDeadLetter(this.#o.redis, this.#o.deadKey, {
+          source: 'ingestor',
+          kind,
+          reason: err instanceof Error ? err.message : String(err),
+          tsMs: this.#o.now(),
+          raw: JSON.stringify(value),
+        }),
+      );
+      return undefined;
+    }
   }
 
   #down(err: unknown): void {

@@ -25,15 +25,11 @@ export interface StreamContract<T extends Record<string, unknown>> {
 
 type FieldEncoder = (value: unknown) => string | typeof SLOW;
 
-/**
- * A field-by-field encoder compiled from the shape, when every field has a fast encoder (fields.ts) or is
- * a literal or enum of strings; undefined otherwise. It returns undefined for any value it cannot encode
- * exactly as zod would, so the caller falls back to zod.
- */
-function compileFastEncoder(
-  shape: z.ZodRawShape,
-): ((value: Record<string, unknown>) => WireFields | undefined) | undefined {
-  const plan: { key: string; optional: boolean; enc: FieldEncoder }[] = [];
+type FieldPlan = { key: string; optional: boolean; enc: FieldEncoder }[];
+
+/** Each field's fast encoder in shape order, or undefined when some field has none. */
+function fastPlan(shape: z.ZodRawShape): FieldPlan | undefined {
+  const plan: FieldPlan = [];
   for (const [key, field] of Object.entries(shape)) {
     let schema = field as z.ZodType;
     let optional = false;
@@ -51,6 +47,19 @@ function compileFastEncoder(
     if (!enc) return undefined;
     plan.push({ key, optional, enc });
   }
+  return plan;
+}
+
+/**
+ * A field-by-field encoder compiled from the shape, when every field has a fast encoder (fields.ts) or is
+ * a literal or enum of strings; undefined otherwise. It returns undefined for any value it cannot encode
+ * exactly as zod would, so the caller falls back to zod.
+ */
+function compileFastEncoder(
+  shape: z.ZodRawShape,
+): ((value: Record<string, unknown>) => WireFields | undefined) | undefined {
+  const plan = fastPlan(shape);
+  if (!plan) return undefined;
   const known = new Set(plan.map((f) => f.key));
   return (value) => {
     const fields: WireFields = {};
@@ -75,6 +84,34 @@ function compileFastEncoder(
   };
 }
 
+/**
+ * The `[field, value, …]` list of XADD straight from the value (no spread copy, no fields object), when every
+ * field has a fast encoder, the shape has a `v` field and the value has no unknown field; undefined otherwise
+ * (toArgs then flattens encode's fields). Same plan, same order and same SLOW rules as compileFastEncoder.
+ */
+function compileFastArgs(
+  shape: z.ZodRawShape,
+): ((value: Record<string, unknown>, version: number) => string[] | undefined) | undefined {
+  const plan = 'v' in shape ? fastPlan(shape) : undefined;
+  if (!plan) return undefined;
+  const known = new Set(plan.map((f) => f.key));
+  return (value, version) => {
+    const out: string[] = [];
+    for (const f of plan) {
+      const v = f.key === 'v' ? (value.v ?? version) : value[f.key];
+      if (v === undefined) {
+        if (f.optional) continue;
+        return undefined;
+      }
+      const s = f.enc(v);
+      if (s === SLOW) return undefined;
+      out.push(f.key, s);
+    }
+    for (const k in value) if (!known.has(k) && value[k] !== undefined) return undefined;
+    return out;
+  };
+}
+
 export function issuesOf(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(entry)'}: ${i.message}`);
 }
@@ -95,6 +132,7 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     return { ok: false as const, error: new DecodeError(name, issuesOf(res.error), { cause: res.error }) };
   };
   const fastEncode = compileFastEncoder(shape);
+  const fastArgs = compileFastArgs(shape);
   const encodeStrict = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
     const withVersion = { ...value, v: value.v ?? version } as unknown as T;
     const out = schema.encode(withVersion as never) as Record<string, unknown>;
@@ -125,6 +163,10 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     encode,
     encodeStrict,
     toArgs(value) {
+      if (fastArgs && value !== null && typeof value === 'object') {
+        const args = fastArgs(value as Record<string, unknown>, version);
+        if (args) return args;
+      }
       const f = encode(value);
       const args: string[] = [];
       for (const k in f) args.push(k, f[k] as string);

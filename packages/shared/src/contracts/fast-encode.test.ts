@@ -42,7 +42,11 @@ const intent = {
 
 const cases: [
   string,
-  { encode(v: never): Record<string, string>; encodeStrict(v: never): Record<string, string> },
+  {
+    encode(v: never): Record<string, string>;
+    encodeStrict(v: never): Record<string, string>;
+    toArgs(v: never): string[];
+  },
   unknown[],
 ][] = [
   [
@@ -97,9 +101,29 @@ describe('fast encode equals the zod codec', () => {
         const fast = c.encode(v as never);
         const strict = c.encodeStrict(v as never);
         expect(args(fast)).toEqual(args(strict));
+        // toArgs builds the XADD list directly when it can: the same list, the same order.
+        expect(c.toArgs(v as never)).toEqual(args(strict));
       }
     });
   }
+
+  it('toArgs gives what the zod codec gives for unusual and invalid values too', () => {
+    const values: unknown[] = [
+      { ...tick, recv_ts_ms: 0.1 + 0.2 },
+      { ...tick, v: undefined },
+      { ...tick, 7: 'index-like key', extra: 'x' },
+      { ...tick, best_bid: undefined, best_ask: 250_000 },
+    ];
+    for (const v of values)
+      expect(TickContract.toArgs(v as never)).toEqual(args(TickContract.encodeStrict(v as never)));
+    for (const v of [
+      { ...tick, yes: -5 },
+      { ...tick, source: '' },
+      { ...tick, key: undefined },
+    ]) {
+      expect(() => TickContract.toArgs(v as never)).toThrow();
+    }
+  });
 
   it('canonical values skip zod; anything else goes through it', () => {
     const spy = vi.spyOn(TickContract.schema, 'encode');

@@ -4,13 +4,24 @@ import {
   divMicro,
   formatFixed,
   fromMicro,
+  fromMicroGeneral,
   MICRO,
   mulMicro,
   parsePrice,
   parseSize,
   roundTo,
   toMicro,
+  toMicroGeneral,
 } from './decimal.js';
+
+/** What toMicro / toMicroGeneral give: a value or the error's class and message. */
+function outcome(f: () => number): number | string {
+  try {
+    return f();
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
 
 describe('toMicro / fromMicro', () => {
   it.each([
@@ -103,5 +114,86 @@ describe('arithmetic without floats', () => {
     expect(formatFixed(91_000, 2)).toBe('0.09');
     expect(formatFixed(5 * MICRO, 2)).toBe('5.00');
     expect(formatFixed(-5_005_000, 2)).toBe('-5.01');
+  });
+});
+
+describe('fast paths agree with the general (bigint) paths', () => {
+  const ROUNDINGS = ['exact', 'floor', 'ceil', 'half-up'] as const;
+
+  it('toMicro equals toMicroGeneral on valid and invalid strings, in every rounding', () => {
+    const cases = [
+      '0',
+      '1',
+      '00',
+      '0.5',
+      '0.50',
+      '0.000001',
+      '0.0000001',
+      '0.1234565',
+      '0.999999',
+      '1.000000',
+      '999999999',
+      '999999999.999999',
+      '1000000000',
+      '1000000000.5',
+      '9007199254.740991',
+      '9007199254.740992',
+      '123456789012',
+      '.5',
+      '5.',
+      '1..2',
+      '1.2.3',
+      '',
+      ' ',
+      ' 0.5',
+      '0.5 ',
+      '+0.5',
+      '-0.5',
+      '-0',
+      '0x10',
+      '1e3',
+      '1E-3',
+      'NaN',
+      'Infinity',
+      '٣',
+      '０.5',
+      '0,5',
+      '0.5a',
+      'a0.5',
+      '12345678.1234567',
+      '0'.repeat(30),
+      `1${'0'.repeat(20)}`,
+    ];
+    // Seeded random decimals around the fast path's limits (digits before/after the point, odd characters).
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabet = '0123456789.-+ e';
+    for (let i = 0; i < 3000; i++) {
+      const len = 1 + rnd(18);
+      let s = '';
+      for (let j = 0; j < len; j++) s += rnd(4) === 0 ? (alphabet[rnd(alphabet.length)] as string) : String(rnd(10));
+      cases.push(s);
+    }
+    for (const s of cases)
+      for (const r of ROUNDINGS)
+        expect(
+          outcome(() => toMicro(s, r)),
+          `${JSON.stringify(s)} ${r}`,
+        ).toEqual(outcome(() => toMicroGeneral(s, r)));
+  });
+
+  it('fromMicro equals fromMicroGeneral', () => {
+    const values = [0, 1, 9, 10, 100_000, 999_999, MICRO, MICRO + 1, 10_500_000, 123_456_789, Number.MAX_SAFE_INTEGER];
+    for (let i = 0; i < 2000; i++) values.push((i * 4_503_599_627_370) % Number.MAX_SAFE_INTEGER, i * 1_000 + (i % 7));
+    for (const v of values) {
+      for (const u of [v, -v]) {
+        for (const dp of [0, 2, 6]) expect(fromMicro(u, dp), `${u} ${dp}`).toBe(fromMicroGeneral(u, dp));
+      }
+    }
+    for (const bad of [0.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1])
+      expect(() => fromMicro(bad)).toThrow(DecimalError);
   });
 });

@@ -19,6 +19,44 @@ export type Rounding = 'exact' | 'floor' | 'ceil' | 'half-up';
  * With `rounding: 'exact'` (default) more than 6 decimal places is an error.
  */
 export function toMicro(value: string, rounding: Rounding = 'exact'): Micro {
+  if (typeof value === 'string') {
+    const fast = plainMicro(value);
+    if (fast !== undefined) return fast;
+  }
+  return toMicroGeneral(value, rounding);
+}
+
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+/**
+ * The common case of toMicro without a regex or bigint: unsigned digits with at most 9 before the point and at
+ * most 6 after it (prices, sizes), which number arithmetic takes exactly (the result stays below 2^53). Returns
+ * undefined for anything else (sign, space, more places, longer, malformed); toMicroGeneral decides those.
+ */
+function plainMicro(s: string): Micro | undefined {
+  const n = s.length;
+  let i = 0;
+  let whole = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    whole = whole * 10 + (c - 48);
+  }
+  if (i === 0 || i > 9) return undefined;
+  if (i === n) return whole * MICRO;
+  const places = n - i - 1;
+  if (s.charCodeAt(i) !== 46 || places < 1 || places > 6) return undefined;
+  let frac = 0;
+  for (i++; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    frac = frac * 10 + (c - 48);
+  }
+  return whole * MICRO + frac * (POW10[6 - places] as number);
+}
+
+/** toMicro for every input (bigint arithmetic); toMicro's fast path must agree with it wherever it answers. */
+export function toMicroGeneral(value: string, rounding: Rounding = 'exact'): Micro {
   if (typeof value !== 'string') throw new DecimalError('decimal must be a string', { type: typeof value });
   const m = DECIMAL_RE.exec(value.trim());
   if (!m) throw new DecimalError(`not a plain decimal: ${JSON.stringify(value.slice(0, 40))}`);
@@ -51,6 +89,23 @@ export function toMicro(value: string, rounding: Rounding = 'exact'): Micro {
 
 /** Formats micro-units as a decimal string with at least `minDp` and at most 6 places (trailing zeros trimmed). */
 export function fromMicro(units: Micro, minDp = 0): string {
+  assertMicro(units);
+  if (units >= 0 && minDp === 0) {
+    // Number arithmetic is exact here: % of a safe integer, and a multiple of 1e6 divided by 1e6.
+    const rest = units % MICRO;
+    const whole = (units - rest) / MICRO;
+    if (rest === 0) return `${whole}`;
+    let frac = `${rest}`.padStart(6, '0');
+    let end = frac.length;
+    while (frac.charCodeAt(end - 1) === 48) end--;
+    frac = frac.slice(0, end);
+    return `${whole}.${frac}`;
+  }
+  return fromMicroGeneral(units, minDp);
+}
+
+/** fromMicro for every input (bigint arithmetic); fromMicro's fast path must agree with it. */
+export function fromMicroGeneral(units: Micro, minDp = 0): string {
   assertMicro(units);
   const negative = units < 0;
   const abs = BigInt(Math.abs(units));
