@@ -335,7 +335,7 @@ export const pipelineCase: BenchCase = {
         `Samples: orders whose tick arrived inside the measured window (warm-up excluded); ${n} at the main rate${n < 10_000 && !ctx.smoke ? ' (fewer than 10k: too few to trust p99)' : ''}.`,
         `Baseline: one process, WS → zod frame decode → the same every-nth code → POST over an undici Pool (16 connections), against the same simulator right after the pipeline.`,
         `Strategy workers: 2, run as ${main?.strategyEntry ?? results[0]?.strategyEntry}. Executor concurrency 32, risk caps off (cooldown 0).`,
-        'The simulator is the load generator; its CPU is in the CPU table. Other sessions (other agents building and testing) shared this 2-core machine during the run, so every figure is noisy: see the load average and CPU pressure columns of the CPU table.',
+        'The simulator is the load generator; its CPU is in the CPU table. Other work may share this 2-core machine: the load average and CPU pressure columns of the CPU table say how busy it was in each measured window.',
         't_sent is taken when the POST goes out, after the executor’s durable pre-POST write (one script: terminal check, attempt state, `submitted` event).',
       );
       if (missed && main) {

@@ -540,7 +540,7 @@ export const stagesCase: BenchCase = {
           'CPU per frame or entry: CPU time of the process over the measured window divided by the items it handled in it.',
           'Strategy workers run apps/strategy with STRATEGY=every-nth (1 tick in 10 decides), and once with threshold (1 in 100).',
           'Strategy target: a worker must read and ack every entry, so it can be no cheaper than the bare XREADGROUP + XACK floor (same client, no polybot code); that floor’s client CPU per entry is the row above. A worker’s CPU per entry minus it is what polybot adds (decode, strategy, gate, enqueue, checkpoint). The entries/s rows are also bounded by Redis and the filler sharing the same 2 cores.',
-          'Other sessions (other agents building and testing) shared this 2-core machine during the run: every rate is a lower bound and noisy; compare each stage with its floor from the same run.',
+          'Other work may share this 2-core machine: every rate is a lower bound; compare each stage with its floor from the same run.',
         ],
       };
       const scaling: Table = {
