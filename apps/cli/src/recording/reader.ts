@@ -280,7 +280,7 @@ export async function openRecording(path: string): Promise<OpenRecording> {
     entries,
     batches,
     trailer() {
-      if (!trailer) throw new Error('trailer is read after entries()');
+      if (!trailer) throw new Error('trailer is read after entries() or batches()');
       return trailer;
     },
   };
