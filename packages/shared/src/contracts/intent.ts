@@ -54,6 +54,20 @@ function cleanName(s: string): string {
   return c;
 }
 
+const UNSAFE = /[^A-Za-z0-9_.-]/;
+/** True when `s` goes into an intent id unchanged (no character of it is replaced). */
+export function intentIdSafe(s: string): boolean {
+  return !UNSAFE.test(s);
+}
+
+/**
+ * What every intent id of `ns` and `strategy` starts with, `${ns}.${strategy}.` cleaned, unless the id is
+ * over 256 characters: then intentId folds the two into digests.
+ */
+export function intentIdPrefix(ns: string, strategy: string): string {
+  return `${cleanName(ns)}.${cleanName(strategy)}.`;
+}
+
 /**
  * Deterministic intent id: namespace + strategy + tick key + decision index. It has no `:` and is
  * never all digits (BullMQ custom ids), and stays within 256 characters (venue client_order_id).

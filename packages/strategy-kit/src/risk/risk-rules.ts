@@ -179,12 +179,21 @@ export function evaluateRisk(req: RiskRequest, state: RiskState, limits: RiskLim
   const blockedBefore = state.blocked.get(req.intentId);
   if (blockedBefore !== undefined) return { ok: false, reason: blockedBefore, replayed: true };
   if (state.intents.has(req.intentId)) return { ok: true, replayed: true };
+  const v = decideRisk(req, state, limits, now);
+  if (!v.ok) state.blocked.set(req.intentId, v.reason);
+  return v;
+}
+
+/**
+ * evaluateRisk for an intent id never decided before, without remembering a blocked verdict: the checks
+ * and, on a pass, the reservation (in `state.intents`, as evaluateRisk keeps it). For a caller that keeps
+ * its own memory of the ids it has decided and never asks about one twice — the backtest, which remembers
+ * decided tick keys rather than one entry per intent id. `replayed` is always false.
+ */
+export function decideRisk(req: RiskRequest, state: RiskState, limits: RiskLimits, now: number): RiskVerdict {
   const t = riskNow(now);
   const reason = check(req, state, limits, t);
-  if (reason) {
-    state.blocked.set(req.intentId, reason);
-    return { ok: false, reason, replayed: false };
-  }
+  if (reason) return { ok: false, reason, replayed: false };
   const pk = positionKey(req.marketId, req.outcome);
   let notional = 0;
   if (req.side === 'BUY') {
