@@ -90,6 +90,14 @@ export async function openRecording(path: string): Promise<OpenRecording> {
     }
   };
 
+  /** Stops reading early (a bad line, or the caller stopped): closes the file and the gunzip stream. */
+  const close = () => {
+    if (eof) return;
+    eof = true;
+    input.destroy();
+    gunzip.destroy();
+  };
+
   // The line splitter: `pending` is the part of the current chunk not split yet, `tail` a line begun in an
   // earlier chunk. Lines are [start, end) of a buffer, without the LF.
   let pending: Buffer | undefined;
@@ -139,7 +147,6 @@ export async function openRecording(path: string): Promise<OpenRecording> {
     return (text.endsWith('\r') ? text.slice(0, -1) : text).split('\r');
   };
 
-  // The header: the first line.
   // The header: the first line. Should the first LF-terminated line hold lone CRs, the parts after the
   // first are the next lines.
   let firstLines: string[] | undefined;
@@ -161,10 +168,16 @@ export async function openRecording(path: string): Promise<OpenRecording> {
     }
   }
   const [header, ...afterHeader] = firstLines ?? [];
-  if (header === undefined) throw new RecordingError(file, 1, 'empty recording (no header)');
-  lineNo = 1;
-  const h = RecordingHeaderSchema.safeParse(parseJsonLine(file, 1, header));
-  if (!h.success) throw new RecordingError(file, 1, `not a polybot recording header: ${h.error.issues[0]?.message}`);
+  let h: ReturnType<typeof RecordingHeaderSchema.safeParse>;
+  try {
+    if (header === undefined) throw new RecordingError(file, 1, 'empty recording (no header)');
+    lineNo = 1;
+    h = RecordingHeaderSchema.safeParse(parseJsonLine(file, 1, header));
+    if (!h.success) throw new RecordingError(file, 1, `not a polybot recording header: ${h.error.issues[0]?.message}`);
+  } catch (err) {
+    close();
+    throw err;
+  }
   let trailer: RecordingTrailer | undefined;
   let count = 0;
   let started = false;
@@ -207,29 +220,33 @@ export async function openRecording(path: string): Promise<OpenRecording> {
       onLine(buf, start, end);
       return true;
     };
-    for (;;) {
-      let failure: unknown;
-      let done = false;
-      try {
-        for (const text of afterHeader.splice(0)) {
-          const b = Buffer.from(text, 'utf8');
-          onLine(b, 0, b.length);
+    try {
+      for (;;) {
+        let failure: unknown;
+        let done = false;
+        try {
+          for (const text of afterHeader.splice(0)) {
+            const b = Buffer.from(text, 'utf8');
+            onLine(b, 0, b.length);
+          }
+          splitPending(each);
+          pending = await nextChunk();
+          pendingPos = 0;
+          if (pending === undefined) {
+            const last = takeLast();
+            if (last !== undefined) onLine(last, 0, last.length);
+            done = true;
+          }
+        } catch (err) {
+          failure = err;
         }
-        splitPending(each);
-        pending = await nextChunk();
-        pendingPos = 0;
-        if (pending === undefined) {
-          const last = takeLast();
-          if (last !== undefined) onLine(last, 0, last.length);
-          done = true;
-        }
-      } catch (err) {
-        failure = err;
+        const out = flush();
+        if (out.length > 0) yield out;
+        if (failure !== undefined) throw failure;
+        if (done) break;
       }
-      const out = flush();
-      if (out.length > 0) yield out;
-      if (failure !== undefined) throw failure;
-      if (done) break;
+    } finally {
+      close();
     }
     if (!trailer) throw new RecordingError(file, lineNo + 1, `truncated: no end line after ${count} entries`);
   }
