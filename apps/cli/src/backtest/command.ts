@@ -6,9 +6,8 @@ import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Micro, toMicro } from '@polybot/shared';
+import { type Gap, loadConfig, type Micro, type Tick, toMicro } from '@polybot/shared';
 import { SingleBar } from 'cli-progress';
-import { entryTime } from '../recording/format.js';
 import { openRecording } from '../recording/reader.js';
 import { Backtester } from './engine.js';
 import type { BacktestSettings, FillModel, FillOn } from './options.js';
@@ -106,11 +105,16 @@ export async function backtestCommand(args: BacktestArgs): Promise<BacktestResul
   const span = from !== null && to !== null && to > from ? to - from : 0;
   bar?.start(100, 0, { entries: 0 });
   let n = 0;
+  let shown = 0;
   try {
-    for await (const e of rec.entries()) {
-      bt.push(e.value);
-      if (bar && ++n % PROGRESS_EVERY === 0) {
-        const done = span > 0 ? Math.min(100, Math.floor(((entryTime(e.fields) - (from ?? 0)) / span) * 100)) : 0;
+    for await (const batch of rec.batches()) {
+      for (let i = 0; i < batch.length; i++) bt.push(batch[i] as Tick | Gap);
+      n += batch.length;
+      const last = batch[batch.length - 1];
+      if (bar && last && n - shown >= PROGRESS_EVERY) {
+        shown = n;
+        const t = last.type === 'gap' ? last.ts_ms : last.recv_ts_ms;
+        const done = span > 0 ? Math.min(100, Math.floor(((t - (from ?? 0)) / span) * 100)) : 0;
         bar.update(done, { entries: n });
       }
     }

@@ -45,6 +45,47 @@ describe('Backtester', () => {
     expect(new Set(r.trades.map((x) => x.intent_id)).size).toBe(2);
   });
 
+  it('a blocked decision seen again later keeps its verdict and is not counted twice', async () => {
+    const b = tick(310_000, 1000);
+    const entries = [tick(300_000, 0), b, tick(305_000, 2000), b, tick(300_000, 7000)];
+    const r = await runBacktest({ header, entries }, { ...opts, limits: { cooldownMs: 5000 } });
+    expect(r.summary).toMatchObject({ decisions: 5, intents: 2, trades: 2, blocked: { cooldown: 2 } });
+  });
+
+  it('intent ids stay exact when keys need cleaning or ids are folded: one id, one verdict', async () => {
+    const withKey = (at: number, key: string): Tick => ({ ...tick(300_000, at), key });
+    // 'a:b' and 'a_b' give the same intent id (':' is cleaned to '_'): the second is a replay, either order.
+    for (const keys of [
+      ['a:b', 'a_b'],
+      ['a_b', 'a:b'],
+      ['a:b', 'a:b'],
+    ]) {
+      const entries = [withKey(0, keys[0] as string), tick(300_000, 5000), withKey(10_000, keys[1] as string)];
+      const r = await runBacktest({ header, entries }, opts);
+      expect(r.summary, keys.join(' then ')).toMatchObject({ decisions: 3, intents: 2, trades: 2 });
+      expect(new Set(r.trades.map((x) => x.intent_id)).size).toBe(2);
+    }
+    // The same with a blocked first verdict (a cooldown): the copy under the other key stays blocked.
+    for (const keys of [
+      ['a_b', 'a:b'],
+      ['a:b', 'a_b'],
+    ]) {
+      const entries = [tick(300_000, 0), withKey(1000, keys[0] as string), withKey(20_000, keys[1] as string)];
+      const r = await runBacktest({ header, entries }, { ...opts, limits: { cooldownMs: 5000 } });
+      expect(r.summary, keys.join(' then ')).toMatchObject({
+        decisions: 3,
+        intents: 1,
+        trades: 1,
+        blocked: { cooldown: 1 },
+      });
+    }
+    // A namespace so long that intentId folds it into a digest: a tick seen again is still a replay.
+    const t = tick(300_000, 0);
+    const long = await runBacktest({ header, entries: [t, tick(310_000, 1000), t] }, { ...opts, ns: 'n'.repeat(250) });
+    expect(long.summary).toMatchObject({ decisions: 3, intents: 2, trades: 2 });
+    expect(long.trades[0]?.intent_id.length).toBeLessThanOrEqual(256);
+  });
+
   it('a gap makes the market untrusted until a tick emitted after it', async () => {
     const r = await runBacktest({ header, entries: [gap(500), tick(300_000, 400), tick(300_000, 600)] }, opts);
     expect(r.summary.blocked).toEqual({ untrusted: 1 });

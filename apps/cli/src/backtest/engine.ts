@@ -5,11 +5,12 @@
 // deterministic: no I/O, no wall clock, no randomness; integer micro-units throughout.
 
 import { Account, ExchangeError, executeTaker, feeRate, mul } from '@polybot/exchange';
-import { fnv1a32, type Gap, intentId, type Micro, type Tick } from '@polybot/shared';
+import { fnv1a32, type Gap, intentId, intentIdPrefix, intentIdSafe, type Micro, type Tick } from '@polybot/shared';
 import {
   type AnyStrategy,
   commitRisk,
   type Decision,
+  decideRisk,
   emptyRiskState,
   evaluateRisk,
   gapKey,
@@ -85,6 +86,9 @@ interface MarketRun {
   fees: Micro;
 }
 
+/** intentId folds ids longer than this (namespace and strategy become digests). */
+const MAX_INTENT_ID = 256;
+
 const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 const sortedCounts = (m: Map<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
@@ -120,6 +124,15 @@ export class Backtester {
   #volume: Micro = 0;
   readonly #trades: TradeRow[] = [];
 
+  // Which intent ids were decided before (their first verdict stands). An id built from a key that needs no
+  // cleaning, short enough not to be folded, is `${#idPrefix}${key}.${index}`: for those, #decided keeps
+  // key → decision indexes decided (always 0…n−1), one entry per tick key instead of one per intent id in
+  // the risk ledger — a long run decides hundreds of thousands. Any other id goes through the ledger's own
+  // memory (evaluateRisk); #ledgerIds then makes both sides look at each other, so ids stay exact.
+  readonly #idPrefix: string;
+  readonly #decided = new Map<string, number>();
+  #ledgerIds = false;
+
   // equity, drawdown, exposure
   #value: Micro = 0;
   #peak: Micro;
@@ -143,6 +156,7 @@ export class Backtester {
     this.#meta = marketMetaOf(header);
     this.#account = new Account('backtest', this.options.cash);
     this.#peak = this.options.cash;
+    this.#idPrefix = intentIdPrefix(this.options.ns, this.#strategy.name);
   }
 
   #market(id: string): MarketRun {
@@ -263,23 +277,34 @@ export class Backtester {
     this.#decisions++;
     m.decisions++;
     const id = intentId(this.options.ns, this.#strategy.name, key, index);
-    const v = evaluateRisk(
-      {
-        intentId: id,
-        marketId: m.id,
-        side: d.side,
-        outcome: d.outcome,
-        quantity: d.quantity,
-        refPrice: reservationPrice(d.side, d.refPrice, this.options.slippageBps, m.tickSize),
-        emitTsMs,
-        tradable,
-        untrusted,
-      },
-      this.#risk,
-      this.options.limits,
-      now,
-    );
-    if (v.replayed) return; // decided before (a non-adjacent copy of a tick): its first verdict stands
+    const byKey = intentIdSafe(key) && this.#idPrefix.length + key.length + 1 + String(index).length <= MAX_INTENT_ID;
+    // Decided before (a non-adjacent copy of a tick): its first verdict stands.
+    if (byKey) {
+      if ((this.#decided.get(key) ?? 0) > index) return;
+      if (this.#ledgerIds && (this.#risk.blocked.has(id) || this.#risk.intents.has(id))) return;
+    } else {
+      this.#ledgerIds = true;
+      if (this.#decidedByKey(id)) return;
+    }
+    const req = {
+      intentId: id,
+      marketId: m.id,
+      side: d.side,
+      outcome: d.outcome,
+      quantity: d.quantity,
+      refPrice: reservationPrice(d.side, d.refPrice, this.options.slippageBps, m.tickSize),
+      emitTsMs,
+      tradable,
+      untrusted,
+    };
+    let v: ReturnType<typeof evaluateRisk>;
+    if (byKey) {
+      v = decideRisk(req, this.#risk, this.options.limits, now);
+      this.#decided.set(key, index + 1);
+    } else {
+      v = evaluateRisk(req, this.#risk, this.options.limits, now);
+      if (v.replayed) return;
+    }
     if (!v.ok) {
       inc(this.#blocked, v.reason);
       m.blocked++;
@@ -292,6 +317,14 @@ export class Backtester {
     const order: Order = { intentId: id, decision: d, decidedMs: Math.floor(now) };
     if (this.options.fillOn === 'tick' && tick) this.#fill(m, order, tick);
     else m.inFlight.push(order);
+  }
+
+  /** Whether `id` is `${#idPrefix}${key}.${index}` for a key and index #decided holds. */
+  #decidedByKey(id: string): boolean {
+    if (!id.startsWith(this.#idPrefix)) return false;
+    const dot = id.lastIndexOf('.');
+    const index = Number(id.slice(dot + 1));
+    return dot >= this.#idPrefix.length && (this.#decided.get(id.slice(this.#idPrefix.length, dot)) ?? 0) > index;
   }
 
   #fill(m: MarketRun, o: Order, t: Tick): void {

@@ -61,6 +61,8 @@ describe('fastDecodeTick', () => {
     ['NaN', { yes: 'NaN' }],
     ['empty', { yes: '' }],
     ['non-integer emit', { emit_ts_ms: '12.5' }],
+    ['16-digit integer beyond 2^53', { conn_epoch: '9999999999999999' }],
+    ['16-digit negative integer beyond -2^53', { v: '-9999999999999999' }],
     ['bad recv', { recv_ts_ms: '1.1234567891' }],
     ['bad market', { market_id: '0x123' }],
     ['bad boolean', { tradable: 'yes' }],

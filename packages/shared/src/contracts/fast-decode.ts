@@ -38,8 +38,11 @@ function price(s: string | undefined): number {
   return v <= 1_000_000 ? v : -1;
 }
 
+/** An integer the contract's `int` takes: its regex, and a safe integer (z.int()); undefined otherwise. */
 function int(s: string | undefined): number | undefined {
-  return s !== undefined && INT_RE.test(s) ? Number(s) : undefined;
+  if (s === undefined || !INT_RE.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Decodes a canonical Tick without zod; undefined when the entry needs the full contract. */

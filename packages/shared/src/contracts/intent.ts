@@ -42,14 +42,38 @@ export const OrderJobContract = defineStreamContract('OrderJob', INTENT_VERSION,
 export type OrderJob = ReturnType<typeof OrderJobContract.decode>;
 
 const INTENT_ID_SAFE = /[^A-Za-z0-9_.-]/g;
+const clean = (s: string) => s.replace(INTENT_ID_SAFE, '_');
+/** Namespaces and strategy names repeat on every intent: cleaned once each (a few per process). */
+const cleanNames = new Map<string, string>();
+function cleanName(s: string): string {
+  let c = cleanNames.get(s);
+  if (c === undefined) {
+    c = clean(s);
+    if (cleanNames.size < 1024) cleanNames.set(s, c);
+  }
+  return c;
+}
+
+const UNSAFE = /[^A-Za-z0-9_.-]/;
+/** True when `s` goes into an intent id unchanged (no character of it is replaced). */
+export function intentIdSafe(s: string): boolean {
+  return !UNSAFE.test(s);
+}
+
+/**
+ * What every intent id of `ns` and `strategy` starts with, `${ns}.${strategy}.` cleaned, unless the id is
+ * over 256 characters: then intentId folds the two into digests.
+ */
+export function intentIdPrefix(ns: string, strategy: string): string {
+  return `${cleanName(ns)}.${cleanName(strategy)}.`;
+}
 
 /**
  * Deterministic intent id: namespace + strategy + tick key + decision index. It has no `:` and is
  * never all digits (BullMQ custom ids), and stays within 256 characters (venue client_order_id).
  */
 export function intentId(ns: string, strategy: string, tickKeyValue: string, decisionIndex: number): string {
-  const clean = (s: string) => s.replace(INTENT_ID_SAFE, '_');
-  const id = `${clean(ns)}.${clean(strategy)}.${clean(tickKeyValue)}.${decisionIndex}`;
+  const id = `${cleanName(ns)}.${cleanName(strategy)}.${clean(tickKeyValue)}.${decisionIndex}`;
   if (id.length <= 256) return id;
   // Over-long namespaces or strategy names are folded into a digest; ids stay deterministic.
   return `${fnv1a32Hex(clean(ns))}.${fnv1a32Hex(clean(strategy))}.${clean(tickKeyValue).slice(0, 200)}.${decisionIndex}`;

@@ -46,6 +46,25 @@ describe('toMicro / fromMicro', () => {
     expect(fromMicro(0)).toBe('0');
   });
 
+  it('formats exactly as bigint arithmetic does, up to the largest safe integers', () => {
+    const reference = (units: number, minDp: number) => {
+      const abs = BigInt(Math.abs(units));
+      let frac = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+      if (frac.length < minDp) frac = frac.padEnd(minDp, '0');
+      const body = frac.length > 0 ? `${abs / 1_000_000n}.${frac}` : `${abs / 1_000_000n}`;
+      return units < 0 ? `-${body}` : body;
+    };
+    const edges = [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53 - 1_000_000, 999_999, 1_000_001, 10];
+    let x = 7;
+    for (let i = 0; i < 5000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const scale = 10 ** (i % 16);
+      const units = Math.trunc(((x / 2 ** 31 - 0.5) * 2 * Number.MAX_SAFE_INTEGER) / scale);
+      edges.push(units, units - (units % 1000));
+    }
+    for (const u of edges) for (const dp of [0, 2, 6]) expect(fromMicro(u, dp), String(u)).toBe(reference(u, dp));
+  });
+
   it.each(['', 'abc', '1e3', '6.5e-1', 'NaN', 'Infinity', '-Infinity', '1.2.3', '0x10', ' ', '.5', '5.'])(
     'rejects %j',
     (s) => {

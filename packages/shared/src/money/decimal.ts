@@ -108,9 +108,18 @@ export function fromMicro(units: Micro, minDp = 0): string {
 export function fromMicroGeneral(units: Micro, minDp = 0): string {
   assertMicro(units);
   const negative = units < 0;
-  const abs = BigInt(Math.abs(units));
-  const whole = abs / MICRO_BIG;
-  let frac = (abs % MICRO_BIG).toString().padStart(6, '0').replace(/0+$/, '');
+  // Plain number arithmetic is exact here (hot in strategies and reports): units is a safe integer, so is
+  // abs % MICRO, and abs − that is a multiple of MICRO whose quotient is an exact integer.
+  const abs = Math.abs(units);
+  const rest = abs % MICRO;
+  const whole = (abs - rest) / MICRO;
+  let frac = '';
+  if (rest !== 0) {
+    frac = String(rest).padStart(6, '0');
+    let end = 6;
+    while (frac.charCodeAt(end - 1) === 48) end--;
+    frac = frac.slice(0, end);
+  }
   if (frac.length < minDp) frac = frac.padEnd(minDp, '0');
   const body = frac.length > 0 ? `${whole}.${frac}` : `${whole}`;
   return negative && units !== 0 ? `-${body}` : body;

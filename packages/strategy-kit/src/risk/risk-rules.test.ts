@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   commitRisk,
+  decideRisk,
   emptyRiskState,
   evaluateRisk,
   positionViewOf,
@@ -97,6 +98,24 @@ describe('evaluateRisk', () => {
     expect(evaluateRisk(b, s, limits, 10_000)).toMatchObject({ ok: false, reason: 'halted' });
     s.halted = false;
     expect(evaluateRisk(b, s, limits, 20_000)).toEqual({ ok: false, reason: 'halted', replayed: true });
+    // A blocked verdict settles as blocked, and changes nothing.
+    expect(releaseRisk(s, b.intentId)).toEqual({ applied: false, status: 'blocked' });
+    expect(commitRisk(s, b.intentId, 1, 1)).toEqual({ applied: false, status: 'blocked' });
+  });
+
+  it('decideRisk gives evaluateRisk’s first verdicts and reservation, remembering passes only', () => {
+    const a = emptyRiskState();
+    const b = emptyRiskState();
+    const seq = [req(), req(), req({ marketId: M2 }), req({ side: 'SELL' }), req({ refPrice: 900_000 })];
+    for (const [i, r] of seq.entries()) {
+      const now = 10_000 + i * 600;
+      expect(decideRisk(r, b, limits, now), r.intentId).toEqual(evaluateRisk(r, a, limits, now));
+    }
+    expect(b.gross).toBe(a.gross);
+    expect([...b.intents]).toEqual([...a.intents]);
+    expect(a.intents.size).toBeGreaterThan(0);
+    expect(a.blocked.size).toBeGreaterThan(0);
+    expect(b.blocked.size).toBe(0);
   });
 });
 

@@ -74,9 +74,9 @@ export type RiskVerdict =
 
 export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'blocked';
 
+/** A passed intent's reservation in the in-memory ledger (blocked intents are kept as bare reasons). */
 export interface Reservation {
-  status: ReservationStatus;
-  reason?: BlockReason;
+  status: Exclude<ReservationStatus, 'blocked'>;
   marketId: string;
   outcome: string;
   side: Side;
@@ -102,7 +102,13 @@ export interface RiskState {
   lastOrder: Map<string, number>;
   /** Times of passed orders inside the budget window, by intent id. */
   recent: Map<string, number>;
+  /** Intents that passed (reserved, then committed or released), by intent id. */
   intents: Map<string, Reservation>;
+  /**
+   * Intents that were blocked, by intent id → reason. Kept apart from `intents` as bare reasons: a backtest
+   * decides hundreds of thousands of them, and a record object each is most of its memory and GC work.
+   */
+  blocked: Map<string, BlockReason>;
 }
 
 export function emptyRiskState(): RiskState {
@@ -117,6 +123,7 @@ export function emptyRiskState(): RiskState {
     lastOrder: new Map(),
     recent: new Map(),
     intents: new Map(),
+    blocked: new Map(),
   };
 }
 
@@ -169,19 +176,24 @@ function check(req: RiskRequest, s: RiskState, limits: RiskLimits, now: number):
 
 /** Decides one request at time `now` (ms) and, when it passes, reserves it in `state`. */
 export function evaluateRisk(req: RiskRequest, state: RiskState, limits: RiskLimits, now: number): RiskVerdict {
-  const prior = state.intents.get(req.intentId);
-  if (prior) {
-    return prior.status === 'blocked'
-      ? { ok: false, reason: prior.reason as BlockReason, replayed: true }
-      : { ok: true, replayed: true };
-  }
+  const blockedBefore = state.blocked.get(req.intentId);
+  if (blockedBefore !== undefined) return { ok: false, reason: blockedBefore, replayed: true };
+  if (state.intents.has(req.intentId)) return { ok: true, replayed: true };
+  const v = decideRisk(req, state, limits, now);
+  if (!v.ok) state.blocked.set(req.intentId, v.reason);
+  return v;
+}
+
+/**
+ * evaluateRisk for an intent id never decided before, without remembering a blocked verdict: the checks
+ * and, on a pass, the reservation (in `state.intents`, as evaluateRisk keeps it). For a caller that keeps
+ * its own memory of the ids it has decided and never asks about one twice — the backtest, which remembers
+ * decided tick keys rather than one entry per intent id. `replayed` is always false.
+ */
+export function decideRisk(req: RiskRequest, state: RiskState, limits: RiskLimits, now: number): RiskVerdict {
   const t = riskNow(now);
-  const base = { marketId: req.marketId, outcome: req.outcome, side: req.side, quantity: req.quantity };
   const reason = check(req, state, limits, t);
-  if (reason) {
-    state.intents.set(req.intentId, { ...base, status: 'blocked', reason, notional: 0 });
-    return { ok: false, reason, replayed: false };
-  }
+  if (reason) return { ok: false, reason, replayed: false };
   const pk = positionKey(req.marketId, req.outcome);
   let notional = 0;
   if (req.side === 'BUY') {
@@ -194,7 +206,14 @@ export function evaluateRisk(req: RiskRequest, state: RiskState, limits: RiskLim
   }
   state.lastOrder.set(`${req.marketId}|${req.side}`, t);
   state.recent.set(req.intentId, t);
-  state.intents.set(req.intentId, { ...base, status: 'reserved', notional });
+  state.intents.set(req.intentId, {
+    status: 'reserved',
+    marketId: req.marketId,
+    outcome: req.outcome,
+    side: req.side,
+    quantity: req.quantity,
+    notional,
+  });
   return { ok: true, replayed: false };
 }
 
@@ -206,7 +225,7 @@ export type SettleResult = { applied: true } | { applied: false; status: Reserva
  */
 export function commitRisk(state: RiskState, intentId: string, filledQty: Micro, price: Micro): SettleResult {
   const r = state.intents.get(intentId);
-  if (!r) return { applied: false, status: 'unknown' };
+  if (!r) return { applied: false, status: state.blocked.has(intentId) ? 'blocked' : 'unknown' };
   if (r.status !== 'reserved') return { applied: false, status: r.status };
   const filled = Math.max(0, Math.min(filledQty, r.quantity));
   const filledNotional = riskNotional(filled, price);
@@ -236,7 +255,7 @@ export function commitRisk(state: RiskState, intentId: string, filledQty: Micro,
 /** The executor's definite rejection: gives the reservation back. Releasing twice is a no-op. */
 export function releaseRisk(state: RiskState, intentId: string): SettleResult {
   const r = state.intents.get(intentId);
-  if (!r) return { applied: false, status: 'unknown' };
+  if (!r) return { applied: false, status: state.blocked.has(intentId) ? 'blocked' : 'unknown' };
   if (r.status !== 'reserved') return { applied: false, status: r.status };
   const pk = positionKey(r.marketId, r.outcome);
   if (r.side === 'BUY') {

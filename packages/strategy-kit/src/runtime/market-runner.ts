@@ -40,15 +40,23 @@ function isValid(d: Decision): boolean {
   );
 }
 
-function split(list: readonly Decision[] | undefined): { decisions: Decision[]; invalid: number } {
+/** The step's result: the valid decisions (reasons cut to 256 characters), the rest counted as invalid. */
+function result(slot: MarketSlot, list: readonly Decision[] | undefined, untrusted: boolean): StepResult {
   const decisions: Decision[] = [];
   let invalid = 0;
-  for (const d of list ?? []) {
-    if (isValid(d)) decisions.push(d.reason.length > 256 ? { ...d, reason: d.reason.slice(0, 256) } : d);
-    else invalid++;
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i] as Decision;
+      if (isValid(d)) decisions.push(d.reason.length > 256 ? { ...d, reason: d.reason.slice(0, 256) } : d);
+      else invalid++;
+    }
   }
-  return { decisions, invalid };
+  return { slot, decisions, invalid, untrusted };
 }
+
+/** The slot after a step: the same object when nothing in it changed (a backtest steps millions of ticks). */
+const nextSlot = (slot: MarketSlot, state: unknown, gapTs: number | null): MarketSlot =>
+  slot.state === state && slot.gapTs === gapTs ? slot : { state, gapTs };
 
 export function stepTick(
   strategy: AnyStrategy,
@@ -64,7 +72,7 @@ export function stepTick(
     position,
     params,
   });
-  return { slot: { state: res.state, gapTs }, ...split(res.decisions), untrusted: gapTs !== null };
+  return result(nextSlot(slot, res.state, gapTs), res.decisions, gapTs !== null);
 }
 
 export function stepGap(
@@ -81,7 +89,7 @@ export function stepGap(
     params,
   });
   const gapTs = Math.max(slot.gapTs ?? Number.NEGATIVE_INFINITY, gap.ts_ms);
-  return { slot: { state: res.state, gapTs }, ...split(res.decisions), untrusted: true };
+  return result(nextSlot(slot, res.state, gapTs), res.decisions, true);
 }
 
 /** The identity of a gap entry, used where a tick key would be (intent ids of onGap decisions). */
