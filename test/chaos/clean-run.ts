@@ -42,10 +42,15 @@ export async function readBlocked(c: Redis, ns: string): Promise<Map<string, str
   do {
     const [next, found] = await c.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
     cursor = next;
-    for (const key of found) {
-      const [st, reason] = await c.hmget(key, 'st', 'r');
+    const pipe = c.pipeline();
+    for (const key of found) pipe.hmget(key, 'st', 'r');
+    const replies = (await pipe.exec()) ?? [];
+    found.forEach((key, i) => {
+      const [err, value] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const [st, reason] = value as (string | null)[];
       if (st === 'blocked') out.set(key.slice(prefix.length), reason ?? '?');
-    }
+    });
   } while (cursor !== '0');
   return out;
 }

@@ -43,10 +43,15 @@ export async function xaddThroughput(url: string, ns: string, n: number, batch: 
   return rate;
 }
 
-/** CPU time (ms, user + system) this process spent in the last readAckThroughput run, per entry read. */
-export let lastReadAckCpuPerEntry = Number.NaN;
-
-export async function readAckThroughput(url: string, ns: string, n: number): Promise<number> {
+/**
+ * Bare XREADGROUP COUNT 512 + XACK over `n` pre-filled entries: entries/s, and this process's CPU time (ms, user +
+ * system) per entry read.
+ */
+export async function readAckThroughput(
+  url: string,
+  ns: string,
+  n: number,
+): Promise<{ rate: number; cpuPerEntry: number }> {
   const { createRedis } = await import('@polybot/shared');
   const redis = createRedis(url, 'command');
   const key = keys(ns).ticks(1);
@@ -72,9 +77,8 @@ export async function readAckThroughput(url: string, ns: string, n: number): Pro
   }
   const rate = read / ((now() - t0) / 1000);
   const cpu = process.cpuUsage(cpu0);
-  lastReadAckCpuPerEntry = (cpu.user + cpu.system) / 1000 / Math.max(1, read);
   redis.disconnect();
-  return rate;
+  return { rate, cpuPerEntry: (cpu.user + cpu.system) / 1000 / Math.max(1, read) };
 }
 
 /** Waits `gapMs` (0: not at all): a paced floor lets the processes go idle between messages, as at a fixed rate. */
@@ -150,7 +154,7 @@ export const redisFloors: BenchCase = {
       ctx.progress(`pipelined XADD × ${n}`);
       const xadd = await xaddThroughput(redis.url, redis.ns, n, 256);
       ctx.progress(`XREADGROUP COUNT 512 + XACK × ${n}`);
-      const readAck = await readAckThroughput(redis.url, redis.ns, n);
+      const { rate: readAck } = await readAckThroughput(redis.url, redis.ns, n);
       ctx.progress(`XADD → XREADGROUP hop × ${hops}`);
       const hop = summarize(await xaddReadHop(redis.url, redis.ns, hops));
       ctx.progress(`queue.add → worker hop × ${hops}`);
