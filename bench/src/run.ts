@@ -27,14 +27,37 @@ const CASES: BenchCase[] = [
 /** Cases left out of a full run unless named with --only (the smoke run still runs them, so they cannot rot). */
 const OPT_IN = new Set(['topologies']);
 
+const USAGE = `Usage: npm run bench [-- OPTIONS]
+
+Runs the benchmark cases next to their baselines, prints their tables and replaces their sections in
+BENCHMARKS.md (a full run takes about 15 minutes on 2 cores).
+
+Options:
+  --smoke        every case briefly (under a minute in all); BENCHMARKS.md is left alone
+  --only NAME    run this case only (repeatable); see --list
+  --list         list the cases
+  -h, --help     this text
+`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      smoke: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true },
-      list: { type: 'boolean', default: false },
-    },
-  });
+  let values: { smoke?: boolean; only?: string[]; list?: boolean; help?: boolean };
+  try {
+    values = parseArgs({
+      options: {
+        smoke: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (values.list) {
     for (const c of CASES)
       process.stdout.write(`${c.name.padEnd(20)} ${c.description}${OPT_IN.has(c.name) ? ' (only with --only)' : ''}\n`);

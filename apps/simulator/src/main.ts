@@ -23,6 +23,7 @@ const sim = await createSimulator({
   seed: config.SIM_SEED,
   markets: config.SIM_MARKETS,
   tickMs: config.SIM_TICK_MS,
+  feedPhases: config.SIM_FEED_PHASES,
   devMode: config.SIM_DEV_MODE,
   apiKeys,
   limits: config.SIM_LIMITS,

@@ -2,6 +2,7 @@
 
 import type { Clock, Logger } from '@polybot/shared';
 import type { FaultSettings } from './faults.js';
+import type { FeedPhases } from './market/feed.js';
 
 export interface TierSpec {
   tier: string;
@@ -65,6 +66,11 @@ export interface SimulatorOptions {
   markets?: number;
   /** Mean update interval of a busy market in ms (normal ×4, quiet ×40); default 250. May be fractional. */
   tickMs?: number;
+  /**
+   * `spread` (default): the markets of an activity class tick at phases spread evenly over their interval,
+   * as independent markets do; `aligned`: all of a class tick at the same instants (bursts of frames).
+   */
+  feedPhases?: FeedPhases;
   /** Accept any well-formed ps_live_/ps_test_ key and expose /_sim; default true. */
   devMode?: boolean;
   /** Keys accepted besides dev-mode keys (the only ones when devMode is off). */
@@ -109,6 +115,7 @@ export interface ResolvedOptions {
   seed: number;
   markets: number;
   tickMs: number;
+  feedPhases: FeedPhases;
   devMode: boolean;
   apiKeys: ApiKeySpec[];
   defaultTier: string;
@@ -137,6 +144,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     seed: o.seed ?? 42,
     markets: o.markets ?? 24,
     tickMs: o.tickMs ?? 250,
+    feedPhases: o.feedPhases ?? 'spread',
     devMode: o.devMode ?? true,
     apiKeys: (o.apiKeys ?? []).map((k) => (typeof k === 'string' ? { key: k } : k)),
     defaultTier,

@@ -233,11 +233,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const ws = createWsServer(ctx);
   app.server.on('upgrade', ws.onUpgrade);
 
-  const feed = new Feed(list, clock, opts.tickMs, priceHub);
+  const feed = new Feed(list, clock, opts.tickMs, priceHub, opts.feedPhases);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  feed.start(Math.min(10, Math.max(1, opts.tickMs / 2)));
+  feed.start();
   const matcher = setInterval(() => {
     const r = orders.matchOnce();
     stats.orders.expired += r.expired;

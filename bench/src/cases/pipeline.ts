@@ -12,14 +12,16 @@ import { startRedis } from '@polybot/shared/testing';
 import { type BenchCase, type BenchContext, now } from '../context.js';
 import { cpuMsOf, PROFILE_DIR, type Proc, procMain, request, sleep, spawnNode } from '../lib/procs.js';
 import { findProfile, hotSpots } from '../lib/profile.js';
-import { readOrderEvents, type SimHandle, startSim, startStack } from '../lib/stack.js';
+import { EXECUTOR_CONCURRENCY, readOrderEvents, type SimHandle, startSim, startStack } from '../lib/stack.js';
 import type { Table } from '../report.js';
 import { fmtMs, fmtRate, type Summary, summarize } from '../stats.js';
 import { queueHop, xaddReadHop } from './redis-floors.js';
 
 /** The strategy orders on every N-th tick of each market. */
 export const EVERY_N = 10;
-export const PARAMS = { n: EVERY_N, size: '5' };
+export const PARAMS = { n: EVERY_N, size: '5', stagger: true };
+/** The lockstep load: every market counts from 0, so markets of one activity class decide together. */
+const LOCKSTEP_PARAMS = { ...PARAMS, stagger: false };
 const MAIN_RATE = 1000;
 const TARGET_P50 = 1;
 const TARGET_P99 = 5;
@@ -32,6 +34,11 @@ interface Plan {
   baselineMs?: number;
   /** Strategy worker processes (default 2). */
   workers?: number;
+  /**
+   * The lockstep load: the simulator's markets of one activity class tick at the same instants (aligned
+   * feed) and every-nth runs without stagger, so orders come in bursts. Default: spread and staggered.
+   */
+  lockstep?: boolean;
 }
 
 const HOPS = [
@@ -74,6 +81,8 @@ function cpuShare(procs: Proc[], before: Map<string, number>, ms: number): Map<s
 }
 const cpuSnapshot = (procs: Proc[]) => new Map(procs.map((p) => [p.name, cpuMsOf(p.pid)]));
 
+const paramsOf = (plan: Plan) => (plan.lockstep ? LOCKSTEP_PARAMS : PARAMS);
+
 async function runBaseline(
   sim: SimHandle,
   plan: Plan,
@@ -85,7 +94,7 @@ async function runBaseline(
         baseUrl: sim.baseUrl,
         apiKey: sim.apiKey,
         markets: sim.markets,
-        params: PARAMS,
+        params: paramsOf(plan),
         connections: 16,
       }),
     },
@@ -107,12 +116,12 @@ async function runBaseline(
 }
 
 export async function runRate(redisUrl: string, plan: Plan, ctx: BenchContext): Promise<RateResult> {
-  const sim = await startSim(plan.rate);
+  const sim = await startSim(plan.rate, undefined, plan.lockstep ? 'aligned' : 'spread');
   try {
     ctx.progress(
-      `${fmtRate(plan.rate)} ticks: pipeline, ${plan.workers ?? 2} strategy workers (warm-up ${plan.warmupMs / 1000} s, measure ${plan.durationMs / 1000} s)`,
+      `${fmtRate(plan.rate)} ticks${plan.lockstep ? ' (lockstep load)' : ''}: pipeline, ${plan.workers ?? 2} strategy workers (warm-up ${plan.warmupMs / 1000} s, measure ${plan.durationMs / 1000} s)`,
     );
-    const stack = await startStack({ redisUrl, sim, workers: plan.workers ?? 2, params: PARAMS });
+    const stack = await startStack({ redisUrl, sim, workers: plan.workers ?? 2, params: paramsOf(plan) });
     const all = [...stack.procs, sim.proc];
     let offered: number;
     let cpu: Map<string, number>;
@@ -253,6 +262,16 @@ export const pipelineCase: BenchCase = {
           ),
         );
 
+      // The same main rate under the lockstep load (markets of a class tick and decide together), for
+      // comparison: what bursts of orders cost each serial step.
+      const lockstep = ctx.smoke
+        ? undefined
+        : await runRate(
+            redis.url,
+            { rate: MAIN_RATE, warmupMs: 4000, durationMs: 20_000, baselineMs: 0, lockstep: true },
+            ctx,
+          );
+
       const hops = ctx.smoke ? 100 : 3000;
       ctx.progress(`raw floor: XADD → XREADGROUP × ${hops}, queue.add → worker × ${hops}`);
       const xhop = summarize(await xaddReadHop(redis.url, redis.ns, hops));
@@ -268,6 +287,7 @@ export const pipelineCase: BenchCase = {
       );
       const xpaced = summarize(await xaddReadHop(redis.url, redis.ns, paced, tickGap));
       const qpaced = summarize(await queueHop(redis.url, redis.ns, paced, orderGap));
+      const qpaced32 = summarize(await queueHop(redis.url, redis.ns, paced, orderGap, EXECUTOR_CONCURRENCY));
 
       const latency: Table = {
         title: `Tick → order latency, t_sent − t_recv (every-nth n=${EVERY_N}: 1 tick in ${EVERY_N} orders)`,
@@ -341,24 +361,42 @@ export const pipelineCase: BenchCase = {
           Number.isFinite(r.pressure) ? `${r.pressure.toFixed(0)}%` : '–',
         ]);
       }
+      if (lockstep) {
+        const lat = summarize(lockstep.events.map((e) => (e.t_sent ?? 0) - e.t_recv));
+        const b = bursts(lockstep.events);
+        latency.rows.push([
+          `${fmtRate(MAIN_RATE)} (${fmtRate(lockstep.offered)}), lockstep load`,
+          'pipeline',
+          String(lat.n),
+          ...f(lat),
+          `bursts: ${b.mean.toFixed(1)} orders per venue ms, up to ${b.max}`,
+        ]);
+      }
       const main = results.find((r) => r.plan.rate === MAIN_RATE);
       const n = main?.events.length ?? 0;
       latency.notes?.push(
         `Targets at ${fmtRate(MAIN_RATE)} ticks: p50 ≤ ${TARGET_P50} ms, p99 ≤ ${TARGET_P99} ms, p50 within +1 ms of the baseline.${missed ? ' At least one target was MISSED in this run: see the profile table.' : ''}`,
         `Samples: orders whose tick arrived inside the measured window (warm-up excluded); ${n} at the main rate${n < 10_000 && !ctx.smoke ? ' (fewer than 10k: too few to trust p99)' : ''}.`,
         `Baseline: one process, WS → zod frame decode → the same every-nth code → POST over an undici Pool (16 connections), against the same simulator right after the pipeline.`,
-        `Strategy workers: 2, run as ${main?.strategyEntry ?? results[0]?.strategyEntry}. Executor concurrency 32, risk caps off (cooldown 0).`,
+        `Strategy workers: 2, run as ${main?.strategyEntry ?? results[0]?.strategyEntry}. Executor concurrency ${EXECUTOR_CONCURRENCY}, risk caps off (cooldown 0).`,
+        `Load: the simulator's markets tick at their own phases and every-nth staggers each market's count (stagger: true), so orders come about one at a time, as independent markets' signals do. The lockstep-load row (markets of a class tick at the same instants, counts start together) shows what bursts of orders cost.`,
         'The simulator is the load generator; its CPU is in the CPU table. Other work may share this 2-core machine: the load average and CPU pressure columns of the CPU table say how busy it was in each measured window.',
         't_sent is taken when the POST goes out, after the executor’s durable pre-POST write (one script: terminal check, attempt state, `submitted` event).',
       );
       if (missed && main) {
         const b = bursts(main.events);
+        let lockstepNote = '';
+        if (lockstep) {
+          const lb = bursts(lockstep.events);
+          const lp = summarize(lockstep.events.map((e) => (e.t_sent ?? 0) - e.t_recv));
+          lockstepNote = `; under the lockstep load (${lb.mean.toFixed(1)} orders per venue millisecond, up to ${lb.max}) each serial step serves a burst one order at a time and p50 was ${fmtMs(lp.p50)}, p99 ${fmtMs(lp.p99)}`;
+        }
         const hop = (from: keyof OrderEvent, to: keyof OrderEvent) =>
           summarize(
             main.events.map((e) => ((e[to] as number | undefined) ?? 0) - ((e[from] as number | undefined) ?? 0)),
           );
         latency.notes?.push(
-          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor → Redis (XADD) → strategy (XREADGROUP wakes; position views, 1 round trip; risk gate, 1 round trip; job add) → Redis → executor (BZPOPMIN wakes; BullMQ moveToActive, 2 round trips, the second looks for more jobs before the first starts; the pre-POST script, 1 round trip) → POST. That is 5 Redis round trips and 2 one-way hand-offs, each a process wake-up. The raw floor above (one bare hop of each kind, measured in this run) costs ${fmtMs(xhop.p50 + qhop.p50)} at p50 back to back, and ${fmtMs(xpaced.p50 + qpaced.p50)} at the pipeline's pace, where each hop wakes idle processes. The rest is queueing inside bursts: the simulator ticks all markets of one activity class at the same instants and every-nth counts ticks per market, so orders arrive together — ${b.mean.toFixed(1)} orders per venue millisecond on average at this rate, up to ${b.max}, and ${(b.share3 * 100).toFixed(0)}% of orders shared their millisecond with two or more others. Each serial step serves a burst one item at a time (the ingestor's one write pipeline in flight, a partition's batch, BullMQ fetching jobs one by one, the executor's single event loop running up to 32 orders), so an order waits behind the rest of its burst: enqueue → job start was ${fmtMs(hop('t_enqueue', 't_start').p50)} and recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)} at p50, with the run queue at load ${main.load.toFixed(1)} on 2 cores${Number.isFinite(main.pressure) ? ` and runnable tasks waiting for a CPU ${main.pressure.toFixed(0)}% of the time` : ''}. The single-process baseline takes t_sent when it hands a POST to its connection pool, so no such wait shows in its figure. Even for a lone order on a quiet machine the path is bounded below by the floor sum plus three more round trips (position views, risk gate, pre-POST script), which is about the 1 ms target by itself: meeting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, a change of architecture.`,
+          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor (the dedup script's XADD) → strategy (XREADGROUP wakes; position views, 1 round trip; risk gate, 1 round trip; job add) → executor (the marker's BZPOPMIN wakes; BullMQ moveToActive, then a second moveToActive before the first job starts, at concurrency above 1; the pre-POST script, 1 round trip) → POST. That is seven Redis commands one after another and two one-way hand-offs, each a process wake-up, on 2 cores shared by five processes and Redis. The bare hops at the pipeline's pace (floor table) cost ${fmtMs(xpaced.p50 + qpaced32.p50)} at p50 (stream hop plus queue hop at the executor's concurrency); in the pipeline they were recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)} and enqueue → job start ${fmtMs(hop('t_enqueue', 't_start').p50)}, and the three extra round trips (position views, risk gate, pre-POST script) sit in decide → enqueue ${fmtMs(hop('t_decide', 't_enqueue').p50)} and job start → sent ${fmtMs(hop('t_start', 't_sent').p50)}. A lone order's path is bounded below by those floors plus those round trips, about the 1 ms target by itself: meeting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, a change of architecture. The tail is waiting for a core: runnable tasks waited for a CPU ${Number.isFinite(main.pressure) ? `${main.pressure.toFixed(0)}%` : 'an unknown share'} of the time in this window (load ${main.load.toFixed(1)}), and a wait at any serial step lands on the order. Bursts were small (${b.mean.toFixed(1)} orders per venue millisecond on average, up to ${b.max})${lockstepNote}. The single-process baseline takes t_sent when it hands a POST to its connection pool, in the process that read the frame, so none of this shows in its figure.`,
         );
       }
       const floor: Table = {
@@ -372,9 +410,15 @@ export const pipelineCase: BenchCase = {
           [`XADD → XREADGROUP, one every ${tickGap} ms (paced)`, String(xpaced.n), ...f(xpaced)],
           [`BullMQ queue.add → worker start, one every ${orderGap} ms (paced)`, String(qpaced.n), ...f(qpaced)],
           sumRow('sum of the two paced hops (p50 + p50, p99 + p99)', xpaced, qpaced),
+          [
+            `BullMQ queue.add → worker start, one every ${orderGap} ms, worker concurrency ${EXECUTOR_CONCURRENCY} (the executor's)`,
+            String(qpaced32.n),
+            ...f(qpaced32),
+          ],
         ],
         notes: [
           'Closed loop: the next message goes out as soon as the last one arrived, so no process sleeps long. Paced: the same hop at the pipeline’s pace at the main rate; between messages every process (and the idle CPU) goes to sleep, and each hop pays the wake-up. The pipeline pays it at every hand-off.',
+          `Worker concurrency: the floors above use a worker of concurrency 1. With more (the executor runs ${EXECUTOR_CONCURRENCY}), BullMQ's fetch loop, having woken for a job, asks Redis for another one (a moveToActive round trip) before it starts the first; the last row is that cost, bare.`,
         ],
       };
       const scaleTable: Table = {

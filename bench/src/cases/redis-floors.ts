@@ -112,8 +112,11 @@ export async function xaddReadHop(url: string, ns: string, n: number, gapMs = 0)
   return samples;
 }
 
-/** One BullMQ queue.add → worker start hop at a time; `gapMs` as for xaddReadHop. */
-export async function queueHop(url: string, ns: string, n: number, gapMs = 0): Promise<number[]> {
+/**
+ * One BullMQ queue.add → worker start hop at a time; `gapMs` as for xaddReadHop. `concurrency` is the
+ * worker's: above 1, BullMQ's fetch loop asks Redis for a second job before it starts the first.
+ */
+export async function queueHop(url: string, ns: string, n: number, gapMs = 0, concurrency = 1): Promise<number[]> {
   const { createRedis } = await import('@polybot/shared');
   const k = keys(ns);
   const connection = createRedis(url, 'bullmq');
@@ -127,13 +130,13 @@ export async function queueHop(url: string, ns: string, n: number, gapMs = 0): P
       samples.push(now() - (job.data as { t: number }).t);
       resolveJob?.();
     },
-    { connection: workerConnection, prefix: k.bullPrefix, concurrency: 1 },
+    { connection: workerConnection, prefix: k.bullPrefix, concurrency },
   );
   await worker.waitUntilReady();
   for (let i = 0; i < n; i++) {
     await pause(gapMs);
     const done = new Promise<void>((r) => (resolveJob = r));
-    await queue.add('floor', { t: now() }, { jobId: `floor-${gapMs}-${i}`, removeOnComplete: true });
+    await queue.add('floor', { t: now() }, { jobId: `floor-${gapMs}-${concurrency}-${i}`, removeOnComplete: true });
     await done;
   }
   await worker.close();

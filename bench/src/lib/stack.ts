@@ -5,10 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { ACTIVITY_INTERVAL, generateMarkets } from '@polybot/exchange';
 import { createRedis, keys, type OrderEvent, OrderEventContract } from '@polybot/shared';
 import { freePort } from '@polybot/shared/testing';
+import type { FeedPhases } from '@polybot/simulator';
 import { Queue } from 'bullmq';
 import { appMain, type Proc, procMain, request, spawnNode, waitReady } from './procs.js';
 
 export const SIM_SEED = 7;
+/** The executor's job concurrency in the bench stack. */
+export const EXECUTOR_CONCURRENCY = 32;
 /** Markets generated; the active ones (44 of 48) are all subscribed, under the 50-per-connection cap. */
 export const SIM_MARKETS = 48;
 
@@ -29,14 +32,22 @@ function ratePerTickMs(markets: number): { active: string[]; perSecAt1ms: number
   return { active: specs.map((m) => m.conditionId.toLowerCase()), perSecAt1ms };
 }
 
-/** Starts the simulator process so that its `markets` (generated; the active ones tick) together tick `ticksPerSec` times a second. */
-export async function startSim(ticksPerSec: number, markets = SIM_MARKETS): Promise<SimHandle> {
+/**
+ * Starts the simulator process so that its `markets` (generated; the active ones tick) together tick
+ * `ticksPerSec` times a second, each market at its own phase (`spread`, the default) or all of an activity
+ * class at the same instants (`aligned`).
+ */
+export async function startSim(
+  ticksPerSec: number,
+  markets = SIM_MARKETS,
+  phases: FeedPhases = 'spread',
+): Promise<SimHandle> {
   const { active, perSecAt1ms } = ratePerTickMs(markets);
   const apiKey = `ps_test_${randomBytes(32).toString('hex')}`;
   const tickMs = perSecAt1ms / ticksPerSec;
   const proc = spawnNode('simulator', procMain('sim'), {
     ipc: true,
-    env: { BENCH_SIM: JSON.stringify({ seed: SIM_SEED, markets, tickMs, apiKey }) },
+    env: { BENCH_SIM: JSON.stringify({ seed: SIM_SEED, markets, tickMs, apiKey, phases }) },
   });
   const ready = await request<{ type: 'ready'; baseUrl: string; marketIds: string[] }>(proc, undefined, 'ready');
   return {
@@ -93,7 +104,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     RISK_MAX_EXPOSURE: '1000000000',
     RISK_ORDERS_PER_MIN: '100000000',
     EXECUTOR_WRITES_PER_SEC: '1000000',
-    EXECUTOR_CONCURRENCY: '32',
+    EXECUTOR_CONCURRENCY: String(EXECUTOR_CONCURRENCY),
     VENUE_CONNECTIONS: '16',
     POLYSIM_BASE_URL: o.sim.baseUrl,
     POLYSIM_API_KEY: o.sim.apiKey,

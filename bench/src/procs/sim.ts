@@ -1,13 +1,14 @@
 // Bench helper: the local PolySimulator in a process of its own (limits off, a fractional tick interval the
 // SIM_TICK_MS variable cannot express), driven over IPC: {type:'stats'} → counters, {type:'close'} → exit.
 
-import { createSimulator, DEFAULT_TIERS } from '@polybot/simulator';
+import { createSimulator, DEFAULT_TIERS, type FeedPhases } from '@polybot/simulator';
 
 interface Config {
   seed: number;
   markets: number;
   tickMs: number;
   apiKey: string;
+  phases?: FeedPhases;
 }
 
 const send = (m: unknown) => process.send?.(m);
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     seed: cfg.seed,
     markets: cfg.markets,
     tickMs: cfg.tickMs,
+    feedPhases: cfg.phases ?? 'spread',
     limits: false,
     devMode: true,
     tiers: rich,

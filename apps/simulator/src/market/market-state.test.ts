@@ -1,7 +1,7 @@
 import { generateMarket } from '@polybot/exchange';
 import { ManualClock } from '@polybot/shared';
 import { describe, expect, it } from 'vitest';
-import { Feed, type FeedSink } from './feed.js';
+import { Feed, type FeedPhases, type FeedSink, feedPhases } from './feed.js';
 import { MAX_FRAME_BYTES, MarketState } from './market-state.js';
 
 const T0 = Date.parse('2026-05-11T20:30:00Z');
@@ -49,6 +49,42 @@ describe('Feed', () => {
     clock.advance(400);
     expect(feed.poll()).toBe(40 + 10 + 1);
     expect(seen.filter((id) => id === markets[0]?.id)).toHaveLength(40);
+  });
+
+  it('spreads the markets of a class over their interval, or aligns them on request', () => {
+    const busy = [0, 8, 16, 24].map((i) => generateMarket(42, i));
+    expect(busy.map((m) => m.activity)).toEqual(['busy', 'busy', 'busy', 'busy']);
+    const firstTicks = (phases: FeedPhases) => {
+      const clock = new ManualClock(T0);
+      const ms = busy.map((spec) => new MarketState(spec, T0));
+      const at = new Map<string, number>();
+      const sink: FeedSink = {
+        beginBatch: () => {},
+        onTick: (m) => {
+          if (!at.has(m.id)) at.set(m.id, clock.now() - T0);
+        },
+        endBatch: () => {},
+      };
+      const feed = new Feed(ms, clock, 8, sink, phases);
+      for (let t = 0; t < 16; t++) {
+        clock.advance(1);
+        feed.poll();
+      }
+      expect(feed.ticks).toBe(8);
+      return ms.map((m) => at.get(m.id));
+    };
+    // Phases 0, 2, 4 and 6 ms of an 8 ms interval: the k-th market's first tick comes 2k ms early.
+    expect(firstTicks('spread')).toEqual([8, 6, 4, 2]);
+    expect(firstTicks('aligned')).toEqual([8, 8, 8, 8]);
+    expect(feedPhases(['busy', 'quiet', 'busy'], [10, 400, 10], 'spread')).toEqual([0, 0, 5]);
+    // About one tick per loop pass: four markets every 8 ms tick every 2 ms in all.
+    const feed = new Feed(
+      busy.map((spec) => new MarketState(spec, T0)),
+      new ManualClock(T0),
+      8,
+      { beginBatch: () => {}, onTick: () => {}, endBatch: () => {} },
+    );
+    expect(feed.loopMs()).toBe(2);
   });
 
   it('drops ticks beyond the catch-up cap instead of bursting them', () => {

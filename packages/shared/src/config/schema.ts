@@ -223,6 +223,12 @@ export const ENV_SPECS = [
   { name: 'SIM_MARKETS', doc: 'Number of synthetic markets.', default: '24', schema: posInt.max(10000) },
   { name: 'SIM_TICK_MS', doc: 'Mean price update interval per busy market.', default: '250', schema: ms },
   {
+    name: 'SIM_FEED_PHASES',
+    doc: 'spread: markets tick at their own phase, as on the venue; aligned: all of a class at once (bursts).',
+    default: 'spread',
+    schema: z.enum(['spread', 'aligned']),
+  },
+  {
     name: 'SIM_DEV_MODE',
     doc: 'Accept any well-formed key and enable /_sim fault injection.',
     default: 'true',

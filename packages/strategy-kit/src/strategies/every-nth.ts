@@ -2,6 +2,8 @@
 // price, so the pipeline orders on a fixed share of ticks (1/n). Each decision trades `size` shares of Yes:
 // SELL when that much is sellable (held minus sells in flight), BUY otherwise. With fills arriving before
 // the next decision this alternates BUY, SELL, BUY, … and the position stays flat (0 or `size`).
+// With `stagger`, each market counts from its own offset (a hash of its id), so markets that start together
+// do not all decide on the same tick: the orders spread out the way independent signals would.
 
 import { fromMicro } from '@polybot/shared';
 import { z } from 'zod';
@@ -13,6 +15,8 @@ export const everyNthParams = z.strictObject({
   n: z.int().min(1).max(1_000_000).default(10),
   /** Shares per order. Default 5 (the venue's minimum order size). */
   size: sharesParam().default(5_000_000),
+  /** Offset each market's count by a hash of its id, so markets do not decide in lockstep. Default false. */
+  stagger: z.boolean().default(false),
 });
 
 export type EveryNthParams = z.output<typeof everyNthParams>;
@@ -20,18 +24,27 @@ export type EveryNthParams = z.output<typeof everyNthParams>;
 export interface EveryNthState {
   /** Tradable ticks of this market seen so far. */
   count: number;
+  /** A 32-bit hash of the market id: the count's offset with `stagger`. Absent in older checkpoints (0). */
+  phase?: number;
+}
+
+/** FNV-1a over the id's UTF-16 code units: a stable 32-bit offset per market. */
+export function marketPhase(marketId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < marketId.length; i++) h = Math.imul(h ^ marketId.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 export const everyNth: Strategy<EveryNthParams, EveryNthState> = {
   name: 'every-nth',
   params: everyNthParams,
-  init: () => ({ count: 0 }),
+  init: (market) => ({ count: 0, phase: marketPhase(market) }),
   onTick(state, tick, ctx) {
     if (!tick.tradable) return { state, decisions: [] };
     const count = state.count + 1;
-    const next = { count };
+    const next = { count, phase: state.phase ?? 0 };
     const p = ctx.params;
-    if (count % p.n !== 0) return { state: next, decisions: [] };
+    if ((p.stagger ? count + (next.phase % p.n) : count) % p.n !== 0) return { state: next, decisions: [] };
     const sell = sellable(ctx.position, 'Yes') >= p.size;
     return {
       state: next,
