@@ -1,4 +1,10 @@
 export { collectStatus, renderStatus, type Status } from '@polybot/shared';
 export * from './backtest/index.js';
-export { type ReplayOptions, type ReplaySummary, runReplay } from './commands/replay.js';
+export {
+  APPEND_ENTRIES,
+  REPLAY_CACHE_MAX,
+  type ReplayOptions,
+  type ReplaySummary,
+  runReplay,
+} from './commands/replay.js';
 export { createProgram, EXIT_USAGE, runCli } from './program.js';

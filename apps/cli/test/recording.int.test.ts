@@ -119,6 +119,33 @@ describe('record and replay', () => {
       producer: 'test',
     });
     expect(await contentOf(second)).toEqual(await contentOf(first));
+
+    // A recording longer than the replay's cache is validated, then read a second time: same content.
+    const reread = `${r.ns}e`;
+    const rep2 = await runReplay({
+      redisUrl: r.url,
+      file: first,
+      speed: 'max',
+      ns: reread,
+      partitions: P,
+      streamMaxlen: 100_000,
+      tty: false,
+      write: () => {},
+      cacheMax: 50,
+    });
+    expect(rep2).toMatchObject({ ns: reread, entries: 201, ticks: 200, gaps: 1, markets: 6 });
+    const third = join(dir, 'third.jsonl.gz');
+    await runRecord({
+      redisUrl: r.url,
+      ns: reread,
+      partitions: P,
+      out: third,
+      follow: false,
+      tty: false,
+      write: () => {},
+      producer: 'test',
+    });
+    expect(await contentOf(third)).toEqual(await contentOf(first));
   });
 
   it('replay keeps inter-arrival times scaled by --speed', async () => {
