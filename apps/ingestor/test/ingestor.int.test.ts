@@ -153,7 +153,7 @@ describe('ingestor', () => {
       expect(t.no).toBe(600_000);
       expect(t.recv_ts_ms).toBeGreaterThan(0);
     }
-    await vi.waitFor(() => expect(ing.lifecycle.state).toBe('running'));
+    await vi.waitFor(() => expect(ing.lifecycle.state).toBe('running'), { timeout: 10_000 });
   });
 
   it('guarantee 6: garbage frames are dead-lettered and streaming goes on', async () => {
@@ -170,7 +170,7 @@ describe('ingestor', () => {
     feed.raw(`{"type":"price","market_id":"${MARKETS[0]}","pad":"${'x'.repeat(70_000)}"}`);
     feed.price(MARKETS[1] as string, '0.55', 2_000);
     await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
-    await vi.waitFor(async () => expect(await redis.client().xlen(keys(ns).dead)).toBe(6));
+    await vi.waitFor(async () => expect(await redis.client().xlen(keys(ns).dead)).toBe(6), { timeout: 10_000 });
     expect(ing.stats().deadLetters).toBe(6);
     expect(ing.lifecycle.state).toBe('running');
   });
@@ -208,7 +208,7 @@ describe('ingestor', () => {
     await ing.start();
     await waitSubscribed();
     feed.price(MARKETS[0] as string, '0.40', 1_000);
-    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
     const mintedBefore = feed.venue.minted;
     const connectsBefore = feed.connects;
     feed.closeAll(4001, 'token expired');
@@ -219,7 +219,7 @@ describe('ingestor', () => {
     expect(new Set(gaps.map((g) => g.market_id))).toEqual(new Set(MARKETS));
     expect(gaps.every((g) => g.reason === 'disconnect')).toBe(true);
     feed.price(MARKETS[0] as string, '0.41', 2_000);
-    await vi.waitFor(async () => expect(await feedEvents(ns)).toContain('gap_closed'));
+    await vi.waitFor(async () => expect(await feedEvents(ns)).toContain('gap_closed'), { timeout: 10_000 });
     const events = await feedEvents(ns);
     expect(events).toContain('disconnected');
     expect(events.filter((e) => e === 'token_minted').length).toBeGreaterThanOrEqual(2);
@@ -253,7 +253,7 @@ describe('ingestor', () => {
     const events = await feedEvents(ns);
     expect(events).toContain('subscribe_missing');
     feed.price(MARKETS[0] as string, '0.40', 1_000);
-    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
   });
 
   it('two ingestors on one feed write each tick once', async () => {
@@ -264,20 +264,25 @@ describe('ingestor', () => {
     for (let i = 0; i < 20; i++) feed.price(MARKETS[i % MARKETS.length] as string, '0.45', 10_000 + i);
     await vi.waitFor(async () => expect((await ticksOf(ns)).length).toBe(20), { timeout: 10_000 });
     // Both copies were received; the later one is dropped in Redis.
-    await vi.waitFor(() => expect(running.reduce((n, i) => n + i.stats().ticksReceived, 0)).toBe(40));
+    await vi.waitFor(() => expect(running.reduce((n, i) => n + i.stats().ticksReceived, 0)).toBe(40), {
+      timeout: 10_000,
+    });
     expect((await ticksOf(ns)).length).toBe(20);
     // Every dropped copy is counted in the dedup metric of the ingestor that dropped it.
     const counted = async (i: Ingestor, name: string) =>
       ((await i.registry.getSingleMetric(name)?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
-    await vi.waitFor(async () => {
-      let written = 0;
-      let deduped = 0;
-      for (const i of running) {
-        written += await counted(i, 'polybot_ingest_ticks_total');
-        deduped += await counted(i, 'polybot_ingest_ticks_deduplicated_total');
-      }
-      expect([written, deduped]).toEqual([20, 20]);
-    });
+    await vi.waitFor(
+      async () => {
+        let written = 0;
+        let deduped = 0;
+        for (const i of running) {
+          written += await counted(i, 'polybot_ingest_ticks_total');
+          deduped += await counted(i, 'polybot_ingest_ticks_deduplicated_total');
+        }
+        expect([written, deduped]).toEqual([20, 20]);
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('started while Redis is down, it checks POLYBOT_PARTITIONS once Redis answers, and a mismatch is fatal', async () => {
@@ -317,10 +322,10 @@ describe('ingestor', () => {
     await ing.start();
     await waitSubscribed();
     feed.price(MARKETS[0] as string, '0.40', 1_000);
-    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await ticksOf(ns)).toHaveLength(1), { timeout: 10_000 });
     await redis.kill();
     for (let i = 1; i <= 10; i++) feed.price(MARKETS[i % MARKETS.length] as string, '0.42', 1_000 + i);
-    await vi.waitFor(() => expect(ing.stats().ticksReceived).toBe(11));
+    await vi.waitFor(() => expect(ing.stats().ticksReceived).toBe(11), { timeout: 10_000 });
     await redis.start();
     // Without AOF the restarted server is empty: everything buffered during the outage arrives.
     await vi.waitFor(async () => expect((await ticksOf(ns)).length).toBe(10), { timeout: 15_000 });

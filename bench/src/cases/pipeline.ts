@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import type { OrderEvent } from '@polybot/shared';
 import { startRedis } from '@polybot/shared/testing';
 import { type BenchCase, type BenchContext, now } from '../context.js';
-import { cpuMsOf, PROFILE_DIR, type Proc, procMain, request, sleep, spawnNode } from '../lib/procs.js';
+import { cpuMsOf, PROFILE_DIR, type Proc, procMain, request, runQueueMsOf, sleep, spawnNode } from '../lib/procs.js';
 import { findProfile, hotSpots } from '../lib/profile.js';
 import { EXECUTOR_CONCURRENCY, readOrderEvents, type SimHandle, startSim, startStack } from '../lib/stack.js';
 import type { Table } from '../report.js';
@@ -57,6 +57,8 @@ interface RateResult {
   baseline: number[][];
   baselineFailed: number;
   cpu: Map<string, number>;
+  /** Per process: ms per second of the window its main thread waited in the run queue for a CPU. */
+  runQueue: Map<string, number>;
   /** 1-minute load average at the end of the measured window (other sessions' work included). */
   load: number;
   /** Linux CPU pressure (PSI "some" avg60, %): share of time runnable tasks waited for a CPU; NaN elsewhere. */
@@ -74,12 +76,13 @@ function cpuPressure(): number {
   }
 }
 
-function cpuShare(procs: Proc[], before: Map<string, number>, ms: number): Map<string, number> {
+/** Per process, (reading now − reading before) / ms: a share of the window. */
+function perMs(procs: Proc[], read: (pid: number) => number, before: Map<string, number>, ms: number) {
   const out = new Map<string, number>();
-  for (const p of procs) out.set(p.name, (cpuMsOf(p.pid) - (before.get(p.name) ?? 0)) / ms);
+  for (const p of procs) out.set(p.name, (read(p.pid) - (before.get(p.name) ?? 0)) / ms);
   return out;
 }
-const cpuSnapshot = (procs: Proc[]) => new Map(procs.map((p) => [p.name, cpuMsOf(p.pid)]));
+const snapshot = (procs: Proc[], read: (pid: number) => number) => new Map(procs.map((p) => [p.name, read(p.pid)]));
 
 const paramsOf = (plan: Plan) => (plan.lockstep ? LOCKSTEP_PARAMS : PARAMS);
 
@@ -125,6 +128,7 @@ export async function runRate(redisUrl: string, plan: Plan, ctx: BenchContext): 
     const all = [...stack.procs, sim.proc];
     let offered: number;
     let cpu: Map<string, number>;
+    let runQueue: Map<string, number>;
     let load = Number.NaN;
     let pressure = Number.NaN;
     let t0: number;
@@ -132,12 +136,14 @@ export async function runRate(redisUrl: string, plan: Plan, ctx: BenchContext): 
     try {
       await sleep(plan.warmupMs);
       const s0 = await sim.stats();
-      const c0 = cpuSnapshot(all);
+      const c0 = snapshot(all, cpuMsOf);
+      const q0 = snapshot(all, runQueueMsOf);
       t0 = now();
       await sleep(plan.durationMs);
       t1 = now();
       const s1 = await sim.stats();
-      cpu = cpuShare(all, c0, t1 - t0);
+      cpu = perMs(all, cpuMsOf, c0, t1 - t0);
+      runQueue = perMs(all, runQueueMsOf, q0, (t1 - t0) / 1000);
       load = loadavg()[0] ?? Number.NaN;
       pressure = cpuPressure();
       offered = ((s1.ticks - s0.ticks) * 1000) / (s1.t - s0.t);
@@ -167,6 +173,7 @@ export async function runRate(redisUrl: string, plan: Plan, ctx: BenchContext): 
       baseline: base.samples,
       baselineFailed: base.failed,
       cpu,
+      runQueue,
       load,
       pressure,
       strategyEntry: stack.strategyEntry,
@@ -310,6 +317,15 @@ export const pipelineCase: BenchCase = {
         ],
         rows: [],
       };
+      const waitTable: Table = {
+        title:
+          'Run-queue wait: ms per second that each process’s main thread was runnable but waiting for a CPU (/proc/PID/schedstat)',
+        columns: ['ticks/s', ...(results[0] ? [...results[0].runQueue.keys()] : [])],
+        rows: [],
+        notes: [
+          'An order crosses the ingestor, a strategy worker and the executor in sequence (and Redis between them); a wake-up that finds both cores busy waits here, and that wait lands on the order. These waits, more than the code on the path, make the tail of the tick → order figure.',
+        ],
+      };
       let missed = false;
       for (const r of results) {
         const label = `${fmtRate(r.plan.rate)} (${fmtRate(r.offered)})`;
@@ -360,6 +376,10 @@ export const pipelineCase: BenchCase = {
           r.load.toFixed(1),
           Number.isFinite(r.pressure) ? `${r.pressure.toFixed(0)}%` : '–',
         ]);
+        waitTable.rows.push([
+          fmtRate(r.plan.rate),
+          ...[...r.runQueue.values()].map((v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms/s` : '–')),
+        ]);
       }
       if (lockstep) {
         const lat = summarize(lockstep.events.map((e) => (e.t_sent ?? 0) - e.t_recv));
@@ -396,7 +416,7 @@ export const pipelineCase: BenchCase = {
             main.events.map((e) => ((e[to] as number | undefined) ?? 0) - ((e[from] as number | undefined) ?? 0)),
           );
         latency.notes?.push(
-          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor (the dedup script's XADD) → strategy (XREADGROUP wakes; position views, 1 round trip; risk gate, 1 round trip; job add) → executor (the marker's BZPOPMIN wakes; BullMQ moveToActive, then a second moveToActive before the first job starts, at concurrency above 1; the pre-POST script, 1 round trip) → POST. That is seven Redis commands one after another and two one-way hand-offs, each a process wake-up, on 2 cores shared by five processes and Redis. The bare hops at the pipeline's pace (floor table) cost ${fmtMs(xpaced.p50 + qpaced32.p50)} at p50 (stream hop plus queue hop at the executor's concurrency); in the pipeline they were recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)} and enqueue → job start ${fmtMs(hop('t_enqueue', 't_start').p50)}, and the three extra round trips (position views, risk gate, pre-POST script) sit in decide → enqueue ${fmtMs(hop('t_decide', 't_enqueue').p50)} and job start → sent ${fmtMs(hop('t_start', 't_sent').p50)}. A lone order's path is bounded below by those floors plus those round trips, about the 1 ms target by itself: meeting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, a change of architecture. The tail is waiting for a core: runnable tasks waited for a CPU ${Number.isFinite(main.pressure) ? `${main.pressure.toFixed(0)}%` : 'an unknown share'} of the time in this window (load ${main.load.toFixed(1)}), and a wait at any serial step lands on the order. Bursts were small (${b.mean.toFixed(1)} orders per venue millisecond on average, up to ${b.max})${lockstepNote}. The single-process baseline takes t_sent when it hands a POST to its connection pool, in the process that read the frame, so none of this shows in its figure.`,
+          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor (the dedup script's XADD) → strategy (XREADGROUP wakes; position views, 1 round trip; risk gate, 1 round trip; job add) → executor (the marker's BZPOPMIN wakes; BullMQ moveToActive, then a second moveToActive before the first job starts, at concurrency above 1; the pre-POST script, 1 round trip) → POST. That is seven Redis commands one after another and two one-way hand-offs, each a process wake-up, on 2 cores shared by five processes and Redis. The bare hops at the pipeline's pace (floor table) cost ${fmtMs(xpaced.p50 + qpaced32.p50)} at p50 (stream hop plus queue hop at the executor's concurrency); in the pipeline they were recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)} and enqueue → job start ${fmtMs(hop('t_enqueue', 't_start').p50)}, and the three extra round trips (position views, risk gate, pre-POST script) sit in decide → enqueue ${fmtMs(hop('t_decide', 't_enqueue').p50)} and job start → sent ${fmtMs(hop('t_start', 't_sent').p50)}. A lone order's path is bounded below by those floors plus those round trips, about the 1 ms target by itself: meeting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, a change of architecture. The tail is waiting for a core: runnable tasks waited for a CPU ${Number.isFinite(main.pressure) ? `${main.pressure.toFixed(0)}%` : 'an unknown share'} of the time in this window (load ${main.load.toFixed(1)}), and a wait at any serial step lands on the order (the run-queue table gives each process's share). Bursts were small (${b.mean.toFixed(1)} orders per venue millisecond on average, up to ${b.max})${lockstepNote}. The single-process baseline takes t_sent when it hands a POST to its connection pool, in the process that read the frame, so none of this shows in its figure.`,
         );
       }
       const floor: Table = {
@@ -451,7 +471,7 @@ export const pipelineCase: BenchCase = {
           fmtMs(tot.p99),
         ]);
       }
-      const tables = [latency, hopTable, floor, cpuTable, ...(scaling.length > 1 ? [scaleTable] : [])];
+      const tables = [latency, hopTable, floor, cpuTable, waitTable, ...(scaling.length > 1 ? [scaleTable] : [])];
       if (missed && !ctx.smoke) tables.push(await profilePass(redis.url, 20_000, ctx));
       return tables;
     } finally {

@@ -120,6 +120,19 @@ export function rssOf(pid: number): number {
 }
 
 /** User + system CPU time of a process in ms (Linux /proc), or NaN. */
+/**
+ * Milliseconds the process's main thread has spent runnable but waiting for a CPU (the run queue), from
+ * /proc/PID/schedstat (second field, ns); NaN where the kernel does not report it.
+ */
+export function runQueueMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+    return Number(f[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function cpuMsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
