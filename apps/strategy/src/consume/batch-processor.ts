@@ -136,11 +136,11 @@ export class BatchProcessor {
     const streamKey = d.keys.ticks(p);
     const { entries, bad } = parseEntries(rawEntries);
     // Entry id → its tally fields (keys.tally): every acked entry gets exactly one `t:` class.
-    const tally = new Map<string, string[]>();
+    // The fields of an entry are kept joined with ',' (its group code below): one string per entry.
+    const tally = new Map<string, string>();
     const mark = (id: string, field: string) => {
       const l = tally.get(id);
-      if (l) l.push(field);
-      else tally.set(id, [field]);
+      tally.set(id, l === undefined ? field : `${l},${field}`);
     };
     for (const b of bad) {
       await this.#dead(streamKey, b.id, 'StreamEntry', b.error.message, undefined);
@@ -200,11 +200,16 @@ export class BatchProcessor {
         mark(id, 't:dead');
         continue;
       }
-      working.set(m, {
-        slot: step.slot,
-        lastId: id,
-        ...(entry.type === 'tick' ? { lastKey: entry.key } : {}),
-      });
+      // This batch's own record is updated in place; a committed one (ctx.slots) is never touched.
+      const w = working.get(m);
+      if (w === undefined) {
+        working.set(m, { slot: step.slot, lastId: id, ...(entry.type === 'tick' ? { lastKey: entry.key } : {}) });
+      } else {
+        w.slot = step.slot;
+        w.lastId = id;
+        if (entry.type === 'tick') w.lastKey = entry.key;
+        else delete w.lastKey;
+      }
       invalid += step.invalid;
       for (let j = 0; j < step.invalid; j++) mark(id, 'd:invalid');
       if (step.decisions.length === 0) {
@@ -305,8 +310,7 @@ export class BatchProcessor {
     for (const [m, r] of working) fields.push(m, encodeSlotRecord(r));
     // Entries with the same tally code are acked (and counted) together.
     const groups = new Map<string, string[]>();
-    for (const [id, marks] of tally) {
-      const code = marks.join(',');
+    for (const [id, code] of tally) {
       const g = groups.get(code);
       if (g) g.push(id);
       else groups.set(code, [id]);

@@ -48,6 +48,19 @@ describe('fastDecodeTick', () => {
     }
   });
 
+  it('reads every short price string as the contract does', () => {
+    // All strings of up to 4 characters over the price alphabet, and a spread of longer ones.
+    const alphabet = ['0', '1', '2', '9', '.', '-', '+', 'e', ' '];
+    const strings: string[] = [''];
+    for (let len = 1; len <= 4; len++) {
+      for (const s of strings.filter((x) => x.length === len - 1)) for (const c of alphabet) strings.push(s + c);
+    }
+    strings.push('0.000001', '0.999999', '1.000000', '1.000001', '0.1234567', '0.12345', '1.00000', '10.5', '0.5x');
+    const canonical = (x: string) => /^([01])(?:\.(\d{1,6}))?$/.test(x) && Number(x) <= 1;
+    for (const yes of strings) expect(agrees({ ...good, yes })).toBe(canonical(yes) ? 'fast' : 'deferred');
+    expect(strings.filter(canonical).length).toBe(29);
+  });
+
   it.each([
     ['price above 1', { yes: '1.5' }],
     ['price 1.0000001', { yes: '1.0000001' }],
@@ -72,6 +85,16 @@ describe('fastDecodeTick', () => {
     ['missing source', { source: undefined }],
     ['missing version', { v: undefined }],
     ['gap type', { type: 'gap' }],
+    ['non-ASCII source and key', { source: 'wébsocket', key: 'ключ-1' }],
+    ['an unknown field', { extra_é: 'x' }],
+    ['negative zero epoch', { conn_epoch: '-0' }],
+    ['16-digit safe integer', { emit_ts_ms: '9007199254740991' }],
+    ['2^53', { emit_ts_ms: '9007199254740992' }],
+    ['negative recv', { recv_ts_ms: '-5.5' }],
+    ['recv without fraction digits', { recv_ts_ms: '5.' }],
+    ['upper-case market', { market_id: `0x${'AB'.repeat(32)}` }],
+    ['market with a non-hex digit', { market_id: `0x${'ag'.repeat(32)}` }],
+    ['tradable 2', { tradable: '2' }],
   ])('defers %s to the contract (or agrees with it)', (_name, patch) => {
     const fields: Record<string, string> = { ...good };
     for (const [k, v] of Object.entries(patch)) {

@@ -11,7 +11,6 @@ import { decodeTickStreamEntry } from './tick-stream.js';
 
 const INT_RE = /^-?\d{1,16}$/;
 const NUM_RE = /^-?\d{1,16}(?:\.\d{1,9})?$/;
-const PRICE_RE = /^([01])(?:\.(\d{1,6}))?$/;
 const MARKET_RE = /^0x[0-9a-fA-F]{64}$/;
 const KNOWN = new Set([
   'v',
@@ -31,10 +30,24 @@ const KNOWN = new Set([
 
 /** A canonical price in [0, 1] as micro-units, or -1 when it is not in canonical form. */
 function price(s: string | undefined): number {
+  // By character codes, as /^([01])(?:\.(\d{1,6}))?$/ reads it: '0' or '1', then '.' and 1–6 digits.
   if (s === undefined) return -1;
-  const m = PRICE_RE.exec(s);
-  if (!m) return -1;
-  const v = (m[1] === '1' ? 1_000_000 : 0) + (m[2] ? Number(m[2].padEnd(6, '0')) : 0);
+  const n = s.length;
+  if (n === 0 || n === 2 || n > 8) return -1;
+  const head = s.charCodeAt(0) - 48;
+  if (head !== 0 && head !== 1) return -1;
+  if (n === 1) return head * 1_000_000;
+  if (s.charCodeAt(1) !== 46) return -1;
+  let frac = 0;
+  for (let i = 2; i < 8; i++) {
+    let d = 0;
+    if (i < n) {
+      d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+    }
+    frac = frac * 10 + d;
+  }
+  const v = head * 1_000_000 + frac;
   return v <= 1_000_000 ? v : -1;
 }
 
