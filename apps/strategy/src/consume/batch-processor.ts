@@ -7,13 +7,12 @@
 import type { RedisClient } from '@polybot/shared';
 import {
   type Clock,
-  decodeTickStreamEntryFast,
+  decodeTickEntries,
   type Gap,
   type Intent,
   intentId,
   type Keys,
   type Logger,
-  parseEntries,
   type StreamEntry,
   type Tick,
   writeDeadLetter,
@@ -134,7 +133,7 @@ export class BatchProcessor {
     const d = this.#d;
     const p = ctx.partition;
     const streamKey = d.keys.ticks(p);
-    const { entries, bad } = parseEntries(rawEntries);
+    const { entries, bad } = decodeTickEntries(rawEntries);
     // Entry id → its tally fields (keys.tally): every acked entry gets exactly one `t:` class.
     // The fields of an entry are kept joined with ',' (its group code below): one string per entry.
     const tally = new Map<string, string>();
@@ -148,10 +147,9 @@ export class BatchProcessor {
     }
     const decoded: Decoded[] = [];
     for (const e of entries) {
-      const r = decodeTickStreamEntryFast(e.fields);
-      if (r.ok) decoded.push({ id: e.id, entry: r.value });
+      if (e.ok) decoded.push({ id: e.id, entry: e.value });
       else {
-        await this.#dead(streamKey, e.id, 'TickStreamEntry', r.error.message, e);
+        await this.#dead(streamKey, e.id, 'TickStreamEntry', e.error.message, e.entry);
         mark(e.id, 't:dead');
       }
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { decodeTickEntries } from '../redis/streams.js';
 import type { WireFields } from './contract.js';
-import { decodeTickStreamEntryFast as decodeEntry, fastDecodeTick } from './fast-decode.js';
+import { decodeTickStreamEntryFast as decodeEntry, fastDecodeTick, fastDecodeTickFlat } from './fast-decode.js';
 import { TickContract, tickKey } from './tick.js';
 import { decodeTickStreamEntry } from './tick-stream.js';
 
@@ -23,6 +24,10 @@ const good: WireFields = TickContract.encode({ ...base, key: tickKey(base) });
 /** The fast path either agrees with the contract exactly or defers to it. */
 function agrees(fields: WireFields): 'fast' | 'deferred' {
   const fast = fastDecodeTick(fields);
+  // The flat-list path over the same entry gives the very same result, fields in the same order.
+  const flat = fastDecodeTickFlat(Object.entries(fields).flat());
+  expect(flat).toEqual(fast);
+  expect(flat && Object.keys(flat)).toEqual(fast && Object.keys(fast));
   const full = decodeTickStreamEntry(fields);
   if (fast === undefined) {
     expect(decodeEntry(fields)).toEqual(full);
@@ -90,6 +95,14 @@ describe('fastDecodeTick', () => {
     ['negative zero epoch', { conn_epoch: '-0' }],
     ['16-digit safe integer', { emit_ts_ms: '9007199254740991' }],
     ['2^53', { emit_ts_ms: '9007199254740992' }],
+    ['recv without fraction digits', { recv_ts_ms: '5.' }],
+    ['upper-case market', { market_id: `0x${'AB'.repeat(32)}` }],
+    ['tradable 2', { tradable: '2' }],
+    ['non-ASCII source and key', { source: 'wébsocket', key: 'ключ-1' }],
+    ['an unknown field', { extra_é: 'x' }],
+    ['negative zero epoch', { conn_epoch: '-0' }],
+    ['16-digit safe integer', { emit_ts_ms: '9007199254740991' }],
+    ['2^53', { emit_ts_ms: '9007199254740992' }],
     ['negative recv', { recv_ts_ms: '-5.5' }],
     ['recv without fraction digits', { recv_ts_ms: '5.' }],
     ['upper-case market', { market_id: `0x${'AB'.repeat(32)}` }],
@@ -102,5 +115,37 @@ describe('fastDecodeTick', () => {
       else fields[k] = v;
     }
     agrees(fields);
+  });
+});
+
+describe('decodeTickEntries', () => {
+  const flat = (f: WireFields) => Object.entries(f).flat();
+
+  it('decodes an entry list in order, garbage apart, as parseEntries and the contract would', () => {
+    const gap: WireFields = { v: '1', type: 'gap', market_id: M, conn_epoch: '1', reason: 'disconnect', ts_ms: '5' };
+    const reply = [
+      ['1-0', flat(good)],
+      ['2-0', flat(gap)],
+      ['3-0', flat({ ...good, yes: '7' })],
+      'not an entry',
+      ['4-0', ['odd']],
+      ['5-0', [...flat(good), 'yes', '0.25']],
+      ['6-0', [...flat(good), 'yes', 7]],
+    ];
+    const { entries, bad } = decodeTickEntries(reply);
+    expect(bad.map((b) => b.id)).toEqual(['?', '4-0', '6-0']);
+    expect(entries.map((e) => [e.id, e.ok])).toEqual([
+      ['1-0', true],
+      ['2-0', true],
+      ['3-0', false],
+      ['5-0', true],
+    ]);
+    const full = decodeTickStreamEntry(good);
+    expect(entries[0]?.ok && entries[0].value).toEqual(full.ok && full.value);
+    expect(entries[1]?.ok && entries[1].value.type).toBe('gap');
+    const failed = entries[2];
+    expect(failed?.ok === false && failed.entry.fields.yes).toBe('7');
+    // A repeated field: the last value wins, as in the record.
+    expect(entries[3]?.ok && entries[3].value.type === 'tick' && entries[3].value.yes).toBe(250_000);
   });
 });

@@ -58,8 +58,25 @@ function int(s: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Decodes a canonical Tick without zod; undefined when the entry needs the full contract. */
-export function fastDecodeTick(f: WireFields): Tick | undefined {
+/** The string fields a tick is decoded from (a WireFields record, or the locals of a flat field list). */
+interface TickParts {
+  v?: string | undefined;
+  type?: string | undefined;
+  market_id?: string | undefined;
+  yes?: string | undefined;
+  no?: string | undefined;
+  best_bid?: string | undefined;
+  best_ask?: string | undefined;
+  emit_ts_ms?: string | undefined;
+  recv_ts_ms?: string | undefined;
+  conn_epoch?: string | undefined;
+  source?: string | undefined;
+  tradable?: string | undefined;
+  key?: string | undefined;
+}
+
+/** The known fields of a canonical tick, decoded; undefined when it needs the full contract. */
+function known(f: TickParts): Record<string, unknown> | undefined {
   if (f.type !== 'tick') return undefined;
   const v = int(f.v);
   const emit = int(f.emit_ts_ms);
@@ -97,7 +114,95 @@ export function fastDecodeTick(f: WireFields): Tick | undefined {
     if (a < 0) return undefined;
     out.best_ask = a;
   }
+  return out;
+}
+
+/** Decodes a canonical Tick without zod; undefined when the entry needs the full contract. */
+export function fastDecodeTick(f: WireFields): Tick | undefined {
+  const out = known(f);
+  if (out === undefined) return undefined;
   for (const k in f) if (!KNOWN.has(k)) out[k] = f[k];
+  return out as Tick;
+}
+
+/**
+ * fastDecodeTick over a stream entry's flat `[field, value, …]` list as the reply holds it, without building
+ * the record first: the same Tick (same fields, same order), or undefined when the entry needs the record
+ * and the contract (anything not canonical, a gap, a list that is not all strings).
+ */
+export function fastDecodeTickFlat(flat: readonly unknown[]): Tick | undefined {
+  if (flat.length % 2 !== 0) return undefined;
+  const p: TickParts = {
+    v: undefined,
+    type: undefined,
+    market_id: undefined,
+    yes: undefined,
+    no: undefined,
+    best_bid: undefined,
+    best_ask: undefined,
+    emit_ts_ms: undefined,
+    recv_ts_ms: undefined,
+    conn_epoch: undefined,
+    source: undefined,
+    tradable: undefined,
+    key: undefined,
+  };
+  let extra: string[] | undefined;
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i];
+    const value = flat[i + 1];
+    if (typeof name !== 'string' || typeof value !== 'string') return undefined;
+    switch (name) {
+      case 'v':
+        p.v = value;
+        break;
+      case 'type':
+        p.type = value;
+        break;
+      case 'market_id':
+        p.market_id = value;
+        break;
+      case 'yes':
+        p.yes = value;
+        break;
+      case 'no':
+        p.no = value;
+        break;
+      case 'best_bid':
+        p.best_bid = value;
+        break;
+      case 'best_ask':
+        p.best_ask = value;
+        break;
+      case 'emit_ts_ms':
+        p.emit_ts_ms = value;
+        break;
+      case 'recv_ts_ms':
+        p.recv_ts_ms = value;
+        break;
+      case 'conn_epoch':
+        p.conn_epoch = value;
+        break;
+      case 'source':
+        p.source = value;
+        break;
+      case 'tradable':
+        p.tradable = value;
+        break;
+      case 'key':
+        p.key = value;
+        break;
+      default:
+        if (extra === undefined) extra = [name, value];
+        else extra.push(name, value);
+    }
+  }
+  const out = known(p);
+  if (out === undefined) return undefined;
+  if (extra) {
+    // As the record would hold them: a repeated name keeps its first place and its last value.
+    for (let i = 0; i < extra.length; i += 2) out[extra[i] as string] = extra[i + 1];
+  }
   return out as Tick;
 }
 

@@ -3,6 +3,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { WireFields } from '../contracts/contract.js';
 import { DeadLetterContract, truncateRaw } from '../contracts/dead-letter.js';
+import { decodeTickStreamEntryFast, fastDecodeTickFlat } from '../contracts/fast-decode.js';
+import type { Gap, Tick } from '../contracts/tick.js';
 import { DecodeError } from '../errors/polybot-error.js';
 import { scrubString } from '../logging/scrub.js';
 import type { RedisClient } from './connection.js';
@@ -73,6 +75,48 @@ export function parseEntries(reply: unknown): { entries: StreamEntry[]; bad: { i
     } catch (err) {
       bad.push({ id, error: err instanceof DecodeError ? err : new DecodeError('StreamEntry', [String(err)]) });
     }
+  }
+  return { entries, bad };
+}
+
+export type DecodedTickEntry =
+  | { id: string; ok: true; value: Tick | Gap }
+  | { id: string; ok: false; error: DecodeError; entry: StreamEntry };
+
+/**
+ * A tick stream's XREADGROUP/XAUTOCLAIM entry list, decoded into ticks and gaps in stream order: parseEntries
+ * then decodeTickStreamEntryFast, with canonical ticks decoded straight from the reply's field list (no record
+ * in between). Entries that are not even field lists come back in `bad`, as parseEntries returns them; those
+ * that fail the contract carry their fields (for the dead letter).
+ */
+export function decodeTickEntries(reply: unknown): {
+  entries: DecodedTickEntry[];
+  bad: { id: string; error: DecodeError }[];
+} {
+  const entries: DecodedTickEntry[] = [];
+  const bad: { id: string; error: DecodeError }[] = [];
+  if (!Array.isArray(reply)) return { entries, bad };
+  for (const item of reply) {
+    const id = Array.isArray(item) && typeof item[0] === 'string' ? item[0] : '?';
+    if (!Array.isArray(item)) {
+      bad.push({ id, error: new DecodeError('StreamEntry', ['(entry): not an array']) });
+      continue;
+    }
+    const flat: unknown = item[1];
+    const fast = Array.isArray(flat) ? fastDecodeTickFlat(flat) : undefined;
+    if (fast) {
+      entries.push({ id, ok: true, value: fast });
+      continue;
+    }
+    let fields: WireFields;
+    try {
+      fields = fieldsToRecord(flat);
+    } catch (err) {
+      bad.push({ id, error: err instanceof DecodeError ? err : new DecodeError('StreamEntry', [String(err)]) });
+      continue;
+    }
+    const r = decodeTickStreamEntryFast(fields);
+    entries.push(r.ok ? { id, ok: true, value: r.value } : { id, ok: false, error: r.error, entry: { id, fields } });
   }
   return { entries, bad };
 }
