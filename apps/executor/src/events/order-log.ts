@@ -8,6 +8,7 @@
 // without braces hashes on its whole name, so both keys share a Redis Cluster slot.
 
 import { type OrderEvent, OrderEventContract, type RedisClient } from '@polybot/shared';
+import { luaScript, runScript } from '@polybot/strategy-kit';
 import { z } from 'zod';
 
 /** Terminal markers are kept this long (a job re-enqueued within it is recognised): 7 days. */
@@ -36,13 +37,13 @@ export const SettlementSchema = z.discriminatedUnion('event', [
 export type Settlement = z.output<typeof SettlementSchema>;
 
 // KEYS: orders stream, terminal marker[, a key to delete with it (the intent's attempt state)].
-const WRITE_TERMINAL = `
+const WRITE_TERMINAL = luaScript(`
 local won = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
 if KEYS[3] then redis.call('DEL', KEYS[3]) end
 if not won then return {0, redis.call('GET', KEYS[2]) or ''} end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 return {1, id}
-`;
+`);
 
 export interface TerminalResult {
   /** True when this call wrote the terminal event; false when one already existed. */
@@ -83,15 +84,12 @@ export function createOrderLog(redis: RedisClient, ordersKey: string, ns: string
     async writeTerminal(event, settlement, alsoDelete) {
       const value = JSON.stringify(settlement);
       const extra = alsoDelete !== undefined ? [alsoDelete] : [];
-      const reply = (await redis.eval(
+      // EVALSHA: the script is not resent (and rehashed by Redis) with every order.
+      const reply = (await runScript(
+        redis,
         WRITE_TERMINAL,
-        2 + extra.length,
-        ordersKey,
-        terminalKey(event.intent_id),
-        ...extra,
-        value,
-        ttlMs,
-        ...OrderEventContract.toArgs(event),
+        [ordersKey, terminalKey(event.intent_id), ...extra],
+        [value, ttlMs, ...OrderEventContract.toArgs(event)],
       )) as [number, string];
       if (reply[0] === 1) return { written: true, settlement };
       return { written: false, settlement: parseSettlement(reply[1]) };

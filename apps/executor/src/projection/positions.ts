@@ -9,8 +9,9 @@
 // a partial SELL is rounded to the micro-unit.
 
 import type { RedisClient } from '@polybot/shared';
+import { luaScript, runScript } from '@polybot/strategy-kit';
 
-const APPLY = `
+const APPLY = luaScript(`
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[6]) then return 0 end
 local function int(x) return string.format('%d', x) end
 local pk = ARGV[2]
@@ -36,7 +37,7 @@ end
 redis.call('HINCRBY', KEYS[1], 'fees', int(fee))
 redis.call('HINCRBY', KEYS[1], 'fills', 1)
 return 1
-`;
+`);
 
 export interface Fill {
   intentId: string;
@@ -59,17 +60,11 @@ export async function applyFill(
 ): Promise<boolean> {
   if (fill.filled <= 0 && fill.fee <= 0) return false;
   const marker = `${ns}:exec:{${positionsKey}}:applied:${fill.intentId}`;
-  const reply = await redis.eval(
+  const reply = await runScript(
+    redis,
     APPLY,
-    2,
-    positionsKey,
-    marker,
-    fill.side,
-    `${fill.marketId}|${fill.outcome}`,
-    fill.filled,
-    fill.notional,
-    fill.fee,
-    markerTtlMs,
+    [positionsKey, marker],
+    [fill.side, `${fill.marketId}|${fill.outcome}`, fill.filled, fill.notional, fill.fee, markerTtlMs],
   );
   return Number(reply) === 1;
 }

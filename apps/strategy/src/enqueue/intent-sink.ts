@@ -55,7 +55,14 @@ export interface IntentSink {
   close(): Promise<void>;
 }
 
+/** APPEND_ONCE_LUA as an ioredis command: EVALSHA, in pipelines too (the script is loaded once per connection). */
+const APPEND_ONCE_COMMAND = 'polybotAppendIntentOnce';
+
 export function createIntentSink(o: IntentSinkOptions): IntentSink {
+  const commands = o.redis as unknown as Record<string, unknown>;
+  if (typeof commands[APPEND_ONCE_COMMAND] !== 'function') {
+    o.redis.defineCommand(APPEND_ONCE_COMMAND, { numberOfKeys: 2, lua: APPEND_ONCE_LUA });
+  }
   const queue = new Queue(o.keys.ordersQueue, {
     connection: o.queueConnection,
     prefix: o.keys.bullPrefix,
@@ -86,10 +93,12 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
       // Marker and XADD in one script: a worker killed between them cannot leave an intent that a re-run
       // appends a second time. The marker shares the stream's slot (Cluster).
       const pipe = o.redis.pipeline();
+      const append = (pipe as unknown as Record<string, (...args: (string | number)[]) => unknown>)[
+        APPEND_ONCE_COMMAND
+      ] as (...args: (string | number)[]) => unknown;
       for (const { intent } of fresh) {
-        pipe.eval(
-          APPEND_ONCE_LUA,
-          2,
+        append.call(
+          pipe,
           intentLoggedKey(o.keys, intent.intent_id),
           o.keys.intents,
           LOGGED_TTL_MS,
