@@ -132,6 +132,8 @@ describe('record and replay', () => {
       tty: false,
       write: () => {},
       cacheMax: 50,
+      // Batches of 30: one in flight while the next is read, over seven batches.
+      batchSize: 30,
     });
     expect(rep2).toMatchObject({ ns: reread, entries: 201, ticks: 200, gaps: 1, markets: 6 });
     const third = join(dir, 'third.jsonl.gz');
@@ -146,6 +148,35 @@ describe('record and replay', () => {
       producer: 'test',
     });
     expect(await contentOf(third)).toEqual(await contentOf(first));
+  });
+
+  it('a write that Redis refuses fails the replay with the reason, none left unhandled', async () => {
+    const file = join(dir, 'first.jsonl.gz');
+    const ns = `${r.ns}w`;
+    // Every partition's stream key holds a string: each append script call fails with WRONGTYPE.
+    for (let p = 0; p < P; p++) await r.client().set(keys(ns).ticks(p), 'not a stream');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(
+        runReplay({
+          redisUrl: r.url,
+          file,
+          speed: 'max',
+          ns,
+          partitions: P,
+          streamMaxlen: 1000,
+          tty: false,
+          write: () => {},
+          batchSize: 20,
+        }),
+      ).rejects.toThrow(/writing the tick streams failed: .*WRONGTYPE/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it('replay keeps inter-arrival times scaled by --speed', async () => {

@@ -119,7 +119,6 @@ export function rssOf(pid: number): number {
   }
 }
 
-/** User + system CPU time of a process in ms (Linux /proc), or NaN. */
 /**
  * Milliseconds the process's main thread has spent runnable but waiting for a CPU (the run queue), from
  * /proc/PID/schedstat (second field, ns); NaN where the kernel does not report it.
@@ -133,6 +132,7 @@ export function runQueueMsOf(pid: number): number {
   }
 }
 
+/** User + system CPU time of a process in ms (Linux /proc), or NaN. */
 export function cpuMsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,6 +1,8 @@
 // `polybot replay`: writes a recording into the tick streams of a namespace of its own, keeping the
 // inter-arrival times scaled by --speed. The namespace is marked `clock=recording`, so strategy workers use
-// the recording's clock (stale guards behave as they did live).
+// the recording's clock (stale guards behave as they did live). Entries are written in the contracts'
+// canonical encoding: what the ingestor writes, so a polybot recording comes back field for field (a
+// hand-edited "0.50" comes back as "0.5", the same value).
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -29,6 +31,8 @@ export interface ReplayOptions {
   write: (line: string) => void;
   /** Recordings of up to this many entries are read once and kept in memory; default REPLAY_CACHE_MAX. */
   cacheMax?: number;
+  /** Entries per write batch (one script call per partition); default 1000. */
+  batchSize?: number;
   /** Pacing clock (ms); injected by tests. Default: performance.now() and setTimeout. */
   pace?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -70,6 +74,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   // Validate the whole file before writing anything: a bad line must not leave half a replay behind. A
   // recording of up to cacheMax entries is kept from this pass; a longer one is read a second time.
   const cacheMax = opts.cacheMax ?? REPLAY_CACHE_MAX;
+  const batchSize = opts.batchSize ?? 1000;
   const check = await openRecording(opts.file);
   let cached: (Tick | Gap)[][] | undefined = [];
   let seen = 0;
@@ -83,6 +88,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const ns = opts.ns ?? freshReplayNamespace();
   const k = keys(ns);
   const redis = createRedis(opts.redisUrl, 'command', { name: 'cli-replay' });
+  /** The write batch sent and not yet answered (one at a time). */
+  let inFlight: Promise<void> | undefined;
   redis.on('error', () => {});
   try {
     // Into an existing namespace only with its own partition count (PartitionsMismatchError otherwise).
@@ -105,7 +112,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     const markets = new Set<string>();
     // One batch in flight while the next is read and built: one connection keeps them in order. A failed
     // batch stops the replay at the next flush (or at the end), with the XADD error.
-    let inFlight: Promise<void> | undefined;
     const send = (batch: Map<string, string[]>, count: number) =>
       Promise.all(
         [...batch].map(([key, entries]) => runScript(redis, APPEND_ENTRIES, [key], [opts.streamMaxlen, ...entries])),
@@ -115,7 +121,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           bar?.update(written, { rate: Math.round(written / ((pace.now() - t0) / 1000 || 1)) });
         },
         (err: unknown) => {
-          throw new Error(`XADD failed: ${(err as Error).message}`);
+          throw new Error(`writing the tick streams failed: ${(err as Error).message}`, { cause: err });
         },
       );
     /** Sends the pending batch once the one before it is in; `drain` also waits for this one. */
@@ -154,7 +160,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         const list = pending.get(stream);
         if (list) list.push(JSON.stringify(args));
         else pending.set(stream, [JSON.stringify(args)]);
-        if (++pendingCount >= 1000) await flush(false);
+        if (++pendingCount >= batchSize) await flush(false);
       }
     }
     await flush();
@@ -167,6 +173,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     );
     return summary;
   } finally {
+    // A batch still in flight (after an error elsewhere) is let finish before the connection goes.
+    await inFlight?.catch(() => {});
     redis.disconnect();
   }
 }

@@ -42,9 +42,11 @@ export const everyNth: Strategy<EveryNthParams, EveryNthState> = {
   onTick(state, tick, ctx) {
     if (!tick.tradable) return { state, decisions: [] };
     const count = state.count + 1;
-    const next = { count, phase: state.phase ?? 0 };
+    // A state checkpointed before `phase` existed takes the market's phase now (the same as init's).
+    const next = { count, phase: state.phase ?? marketPhase(ctx.marketId) };
     const p = ctx.params;
-    if ((p.stagger ? count + (next.phase % p.n) : count) % p.n !== 0) return { state: next, decisions: [] };
+    const offset = p.stagger ? next.phase % p.n : 0;
+    if ((count + offset) % p.n !== 0) return { state: next, decisions: [] };
     const sell = sellable(ctx.position, 'Yes') >= p.size;
     return {
       state: next,
@@ -55,7 +57,7 @@ export const everyNth: Strategy<EveryNthParams, EveryNthState> = {
           quantity: p.size,
           // What a market order pays: the ask for a BUY, the bid for a SELL (Yes without a book).
           refPrice: sell ? (tick.best_bid ?? tick.yes) : (tick.best_ask ?? tick.yes),
-          reason: `tick ${count} of this market (every ${p.n}th) at yes ${fromMicro(tick.yes)}`,
+          reason: `tick ${count} of this market (every ${p.n}th${offset > 0 ? `, offset ${offset}` : ''}) at yes ${fromMicro(tick.yes)}`,
         },
       ],
     };
