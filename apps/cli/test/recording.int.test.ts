@@ -9,7 +9,7 @@ import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffIntents } from '../src/commands/diff.js';
 import { runRecord } from '../src/commands/record.js';
-import { runReplay } from '../src/commands/replay.js';
+import { type ReplayOptions, runReplay } from '../src/commands/replay.js';
 import { openRecording } from '../src/recording/reader.js';
 
 let r: TestRedis;
@@ -67,6 +67,21 @@ async function contentOf(file: string): Promise<string[]> {
   return out;
 }
 
+/** runReplay at --speed max into `ns`, small streams, no output. */
+function replayMax(file: string, ns: string, extra: Partial<ReplayOptions> = {}) {
+  return runReplay({
+    redisUrl: r.url,
+    file,
+    speed: 'max',
+    ns,
+    partitions: P,
+    streamMaxlen: 1000,
+    tty: false,
+    write: () => {},
+    ...extra,
+  });
+}
+
 describe('record and replay', () => {
   it('record → replay → record gives identical tick content, in recv order', async () => {
     const ns = `${r.ns}a`;
@@ -93,61 +108,38 @@ describe('record and replay', () => {
     for await (const e of rec.entries()) times.push(e.value.type === 'tick' ? e.value.recv_ts_ms : e.value.ts_ms);
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
-    const target = `${r.ns}b`;
-    const rep = await runReplay({
-      redisUrl: r.url,
-      file: first,
-      speed: 'max',
-      ns: target,
-      partitions: P,
-      streamMaxlen: 100_000,
-      tty: false,
-      write: () => {},
-    });
-    expect(rep).toMatchObject({ ns: target, entries: 201, ticks: 200, gaps: 1, markets: 6 });
-    expect(await r.client().hget(keys(target).meta, 'clock')).toBe('recording');
-
-    const second = join(dir, 'second.jsonl.gz');
-    await runRecord({
-      redisUrl: r.url,
-      ns: target,
-      partitions: P,
-      out: second,
-      follow: false,
-      tty: false,
-      write: () => {},
-      producer: 'test',
-    });
-    expect(await contentOf(second)).toEqual(await contentOf(first));
-
-    // A recording longer than the replay's cache is validated, then read a second time: same content.
-    const reread = `${r.ns}e`;
-    const rep2 = await runReplay({
-      redisUrl: r.url,
-      file: first,
-      speed: 'max',
-      ns: reread,
-      partitions: P,
-      streamMaxlen: 100_000,
-      tty: false,
-      write: () => {},
-      cacheMax: 50,
-      // Batches of 30: one in flight while the next is read, over seven batches.
-      batchSize: 30,
-    });
-    expect(rep2).toMatchObject({ ns: reread, entries: 201, ticks: 200, gaps: 1, markets: 6 });
-    const third = join(dir, 'third.jsonl.gz');
-    await runRecord({
-      redisUrl: r.url,
-      ns: reread,
-      partitions: P,
-      out: third,
-      follow: false,
-      tty: false,
-      write: () => {},
-      producer: 'test',
-    });
-    expect(await contentOf(third)).toEqual(await contentOf(first));
+    /** Replays `first` into `target`, records `target` again, and checks the content came back. */
+    const roundTrip = async (target: string, opts: { cacheMax?: number; batchSize?: number } = {}) => {
+      const rep = await runReplay({
+        redisUrl: r.url,
+        file: first,
+        speed: 'max',
+        ns: target,
+        partitions: P,
+        streamMaxlen: 100_000,
+        tty: false,
+        write: () => {},
+        ...opts,
+      });
+      expect(rep).toMatchObject({ ns: target, entries: 201, ticks: 200, gaps: 1, markets: 6 });
+      expect(await r.client().hget(keys(target).meta, 'clock')).toBe('recording');
+      const again = join(dir, `${target}.jsonl.gz`);
+      await runRecord({
+        redisUrl: r.url,
+        ns: target,
+        partitions: P,
+        out: again,
+        follow: false,
+        tty: false,
+        write: () => {},
+        producer: 'test',
+      });
+      expect(await contentOf(again)).toEqual(await contentOf(first));
+    };
+    await roundTrip(`${r.ns}b`);
+    // A recording longer than the replay's cache is validated, then read a second time; batches of 30 keep
+    // one in flight while the next is read, over seven batches: the same content again.
+    await roundTrip(`${r.ns}e`, { cacheMax: 50, batchSize: 30 });
   });
 
   it('a write that Redis refuses fails the replay with the reason, none left unhandled', async () => {
@@ -159,19 +151,9 @@ describe('record and replay', () => {
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      await expect(
-        runReplay({
-          redisUrl: r.url,
-          file,
-          speed: 'max',
-          ns,
-          partitions: P,
-          streamMaxlen: 1000,
-          tty: false,
-          write: () => {},
-          batchSize: 20,
-        }),
-      ).rejects.toThrow(/writing the tick streams failed: .*WRONGTYPE/);
+      await expect(replayMax(file, ns, { batchSize: 20 })).rejects.toThrow(
+        /writing the tick streams failed: .*WRONGTYPE/,
+      );
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       process.off('unhandledRejection', onUnhandled);
@@ -219,18 +201,7 @@ describe('record and replay', () => {
     writeFileSync(bad, gzipSync(lines.join('\n')));
     await expect(contentOf(bad)).rejects.toThrow(/bad\.jsonl\.gz line 10: invalid Tick: yes/);
     const ns = `${r.ns}d`;
-    await expect(
-      runReplay({
-        redisUrl: r.url,
-        file: bad,
-        speed: 'max',
-        ns,
-        partitions: P,
-        streamMaxlen: 1000,
-        tty: false,
-        write: () => {},
-      }),
-    ).rejects.toThrow(/line 10/);
+    await expect(replayMax(bad, ns)).rejects.toThrow(/line 10/);
     for (let p = 0; p < P; p++) expect(await r.client().xlen(keys(ns).ticks(p))).toBe(0);
 
     const notJson = join(dir, 'notjson.jsonl.gz');
