@@ -4,9 +4,8 @@
 // of the same entries with no file at all, and replay's own write (the batch append script) with no file.
 
 import { APPEND_ENTRIES, openRecording, REPLAY_CACHE_MAX, runReplay, SAMPLE_RECORDING } from '@polybot/cli';
-import { createRedis, keys, partition, xaddBatch } from '@polybot/shared';
+import { createRedis, keys, partition, runScript, xaddBatch } from '@polybot/shared';
 import { startRedis } from '@polybot/shared/testing';
-import { runScript } from '@polybot/strategy-kit';
 import type { BenchCase, BenchContext } from '../context.js';
 import { now } from '../context.js';
 import { fmtRate, summarize } from '../stats.js';

@@ -11,11 +11,12 @@ import {
   type Gap,
   GapContract,
   keys,
+  luaScript,
   partition,
+  runScript,
   type Tick,
   TickContract,
 } from '@polybot/shared';
-import { luaScript, runScript } from '@polybot/strategy-kit';
 import { SingleBar } from 'cli-progress';
 import { openRecording } from '../recording/reader.js';
 

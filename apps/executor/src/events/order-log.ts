@@ -7,8 +7,7 @@
 // The marker is `{ns}:exec:{<orders key>}:term:<intent>`: its hash tag is the whole orders key, and a key
 // without braces hashes on its whole name, so both keys share a Redis Cluster slot.
 
-import { type OrderEvent, OrderEventContract, type RedisClient } from '@polybot/shared';
-import { luaScript, runScript } from '@polybot/strategy-kit';
+import { luaScript, type OrderEvent, OrderEventContract, type RedisClient, runScript } from '@polybot/shared';
 import { z } from 'zod';
 
 /** Terminal markers are kept this long (a job re-enqueued within it is recognised): 7 days. */

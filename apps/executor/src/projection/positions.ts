@@ -8,8 +8,7 @@
 // marker per intent (same slot as the hash) makes a second application a no-op. The average-cost share of
 // a partial SELL is rounded to the micro-unit.
 
-import type { RedisClient } from '@polybot/shared';
-import { luaScript, runScript } from '@polybot/strategy-kit';
+import { luaScript, type RedisClient, runScript } from '@polybot/shared';
 
 const APPLY = luaScript(`
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[6]) then return 0 end

@@ -13,6 +13,7 @@ import {
   intentId,
   type Keys,
   type Logger,
+  runScript,
   type StreamEntry,
   type Tick,
   writeDeadLetter,
@@ -28,7 +29,6 @@ import {
   type RiskRequest,
   readPositionViews,
   reservationPrice,
-  runScript,
   stepGap,
   stepTick,
 } from '@polybot/strategy-kit';

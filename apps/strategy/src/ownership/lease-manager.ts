@@ -5,7 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Keys, Logger, RedisClient } from '@polybot/shared';
-import { runScript } from '@polybot/strategy-kit';
+import { runScript } from '@polybot/shared';
 import { ACQUIRE, HEARTBEAT, RELEASE, RENEW } from './lease-scripts.js';
 import { acquisitionOrder, surplus, targetShare } from './share.js';
 

@@ -2,7 +2,7 @@
 // partition's hash tag, so every script here touches one slot (Redis Cluster safe); the worker registry is
 // its own key and has its own script.
 
-import { luaScript } from '@polybot/strategy-kit';
+import { luaScript } from '@polybot/shared';
 
 /**
  * Registry heartbeat. KEYS: workers zset. ARGV: worker id, liveness window ms.

@@ -14,8 +14,7 @@
 //                                                      m, o, s, q, n (reserved notional)
 // A reserved record has no TTL (it waits for the executor); committed, released and blocked ones expire.
 
-import { createHash } from 'node:crypto';
-import { keys, type Micro, type RedisClient } from '@polybot/shared';
+import { keys, luaScript, type Micro, type RedisClient, runScript } from '@polybot/shared';
 import type { PositionView } from '../strategy.js';
 import { positionKey, type ReservationStatus, riskNotional, type SettleResult } from './risk-rules.js';
 
@@ -50,30 +49,6 @@ export function riskLedgerKeys(ns: string): RiskLedgerKeys {
 
 /** How long committed and released records are kept (a late duplicate still finds them): 24 h. */
 export const SETTLED_TTL_MS = 86_400_000;
-
-/** A Lua script with its SHA1, run with EVALSHA and loaded on NOSCRIPT. */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-export function luaScript(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-export async function runScript(
-  redis: RedisClient,
-  script: LuaScript,
-  keyList: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  try {
-    return await redis.evalsha(script.sha, keyList.length, ...keyList, ...args);
-  } catch (err) {
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-    return redis.eval(script.source, keyList.length, ...keyList, ...args);
-  }
-}
 
 /** Lua helper shared by the ledger scripts: exact integer to string (Lua's tostring would use %.14g). */
 export const LUA_INT = "local function int(x) return string.format('%d', x) end\n";
