@@ -27,6 +27,14 @@ export interface PartitionConsumerOptions {
   onFenced: (consumer: PartitionConsumer) => void;
 }
 
+/** A read spanned a reconnect of the reader: its entries (and any whose reply was lost) are taken from pending. */
+export class ReaderReconnectedError extends Error {
+  constructor() {
+    super('the reader reconnected during a read: taking the pending entries first');
+    this.name = 'ReaderReconnectedError';
+  }
+}
+
 export class PartitionConsumer {
   readonly partition: number;
   readonly lease: Lease;
@@ -35,6 +43,8 @@ export class PartitionConsumer {
   #mode: 'run' | 'stop' | 'abort' = 'run';
   #blocked = false;
   #readerId: number | undefined;
+  /** Bumped whenever the reader's connection closes (see readNew). */
+  #readerEpoch = 0;
   #done: Promise<void> | undefined;
 
   constructor(opts: PartitionConsumerOptions) {
@@ -44,6 +54,15 @@ export class PartitionConsumer {
     opts.reader.on('error', (err: unknown) => {
       if (this.#mode === 'run') opts.logger.debug({ err, partition: this.partition }, 'reader connection error');
     });
+    // A read in flight when the connection drops is sent again after the reconnect (ioredis resends unfulfilled
+    // commands). Redis may have run the first one (its entries then pend for this consumer, the reply lost), so
+    // the resent `>` read would hand over newer entries before them: readNew rejects any read that spans a
+    // close, and the loop takes the pending list first, in stream order.
+    const closed = () => {
+      this.#readerEpoch++;
+    };
+    opts.reader.on('close', closed);
+    opts.reader.on('reconnecting', closed);
     // CLIENT UNBLOCK needs the reader's id on the node that holds the stream. A Cluster client spreads
     // CLIENT commands over nodes, so there the unblock is skipped and a stop waits at most blockMs.
     opts.reader.on('ready', () => {
@@ -110,6 +129,7 @@ export class PartitionConsumer {
     let prefetched: Promise<unknown> | undefined;
     const readNew = async (): Promise<unknown> => {
       this.#blocked = true;
+      const epoch = this.#readerEpoch;
       try {
         const reply = (await o.reader.xreadgroup(
           'GROUP',
@@ -123,6 +143,7 @@ export class PartitionConsumer {
           stream,
           '>',
         )) as [string, unknown[]][] | null;
+        if (this.#readerEpoch !== epoch) throw new ReaderReconnectedError();
         return reply?.[0]?.[1] ?? [];
       } finally {
         this.#blocked = false;
