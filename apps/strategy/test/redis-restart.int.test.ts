@@ -2,7 +2,7 @@
 // worker is consuming. The worker does not crash; once Redis is back it resumes from the pending list, and
 // every tick ends as exactly one job.
 
-import { keys } from '@polybot/shared';
+import { keys, partition } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StrategyWorker } from '../src/index.js';
@@ -15,6 +15,7 @@ import {
   readIntents,
   T0,
   type TickSpec,
+  tickArgs,
   writeTicks,
 } from './helpers.js';
 
@@ -55,6 +56,41 @@ describe('redis restart', () => {
     }
     expect(w.lifecycle.state).toBe('running');
   }, 120_000);
+
+  it('guarantee 2: entries delivered by a read whose reply was lost are decided first, before newer ones', async () => {
+    // The crash case, made deterministic: Redis hands entries to this worker's consumer but the reply never
+    // reaches it (here: another connection reads them under the worker's consumer name), and the worker's own
+    // blocked read is cut and sent again by ioredis. The worker must take them from its pending list, in
+    // stream order, before anything newer.
+    redis = await startRedis({ own: true });
+    const k = keys(redis.ns);
+    const c = redis.client();
+    const w = makeWorker(redis);
+    workers.push(w);
+    await w.start();
+    const m = market(7);
+    const p = partition(m, 4);
+    await writeTicks(c, k, 4, [{ market: m, yes: 300_000, emit: T0 }]);
+    await vi.waitFor(async () => expect(await readIntents(c, k)).toHaveLength(1), { timeout: 10_000 });
+    const consumer = String(await c.get(k.lease(p))).split('|')[0] as string;
+    // Two ticks delivered to the worker's consumer in one step, as the lost reply would have delivered them.
+    const tx = c.multi();
+    for (const t of [1, 2]) tx.xadd(k.ticks(p), '*', ...tickArgs({ market: m, yes: 300_000, emit: T0 + t }));
+    tx.xreadgroup('GROUP', k.strategyGroup, consumer, 'COUNT', 10, 'STREAMS', k.ticks(p), '>');
+    await tx.exec();
+    // Cut the worker's reader for that partition while it is blocked: ioredis reconnects and resends its read.
+    const list = String(await c.client('LIST'));
+    const line = list.split('\n').find((l) => l.includes(`name=polybot:strategy-p${p} `));
+    expect(line).toBeDefined();
+    const id = /id=(\d+)/.exec(line ?? '')?.[1];
+    await c.client('KILL', 'ID', String(id));
+    await writeTicks(c, k, 4, [{ market: m, yes: 300_000, emit: T0 + 3 }]);
+    await vi.waitFor(async () => expect(await drained(c, k, 4)).toBe(true), { timeout: 15_000, interval: 50 });
+    // Every tick decided once, in emit order (the checkpoint never passed the lost ones).
+    const intents = (await readIntents(c, k)).filter((i) => i.market_id === m);
+    expect(intents.map((i) => i.t_emit)).toEqual([T0, T0 + 1, T0 + 2, T0 + 3]);
+    expect(w.lifecycle.state).toBe('running');
+  }, 60_000);
 
   it('guarantee 6: a worker started while Redis is down waits for it instead of exiting', async () => {
     // Regression (chaos suite, seeds 1 and 3): start() failed on its first Redis read and the process exited 1.
