@@ -1,7 +1,8 @@
 export { collectStatus, renderStatus, type Status } from '@polybot/shared';
 export * from './backtest/index.js';
 export {
-  APPEND_ENTRIES,
+  addToBatch,
+  appendEntries,
   REPLAY_CACHE_MAX,
   type ReplayOptions,
   type ReplaySummary,

@@ -3,8 +3,8 @@
 // file: the recording reader alone (gunzip, decode, validate every line, as replay reads it), pipelined XADDs
 // of the same entries with no file at all, and replay's own write (the batch append script) with no file.
 
-import { APPEND_ENTRIES, openRecording, REPLAY_CACHE_MAX, runReplay, SAMPLE_RECORDING } from '@polybot/cli';
-import { createRedis, keys, partition, runScript, xaddBatch } from '@polybot/shared';
+import { addToBatch, appendEntries, openRecording, REPLAY_CACHE_MAX, runReplay, SAMPLE_RECORDING } from '@polybot/cli';
+import { createRedis, keys, partition, xaddBatch } from '@polybot/shared';
 import { startRedis } from '@polybot/shared/testing';
 import type { BenchCase, BenchContext } from '../context.js';
 import { now } from '../context.js';
@@ -29,14 +29,10 @@ async function scriptAppend(
   entries: readonly { market: string; args: string[] }[],
 ): Promise<void> {
   for (let j = 0; j < entries.length; j += 1000) {
-    const groups = new Map<string, string[]>();
-    for (const x of entries.slice(j, j + 1000)) {
-      const key = keys(ns).ticks(partition(x.market, PARTITIONS));
-      const g = groups.get(key);
-      if (g) g.push(JSON.stringify(x.args));
-      else groups.set(key, [JSON.stringify(x.args)]);
-    }
-    await Promise.all([...groups].map(([key, list]) => runScript(client, APPEND_ENTRIES, [key], [1_000_000, ...list])));
+    const batch = new Map<string, string[]>();
+    for (const x of entries.slice(j, j + 1000))
+      addToBatch(batch, keys(ns).ticks(partition(x.market, PARTITIONS)), x.args);
+    await appendEntries(client, batch, 1_000_000);
   }
 }
 

@@ -1,6 +1,6 @@
 // runScript: EVALSHA, and EVAL once when the server lacks the script (a new or restarted Redis).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { luaScript, runScript } from '../src/redis/scripts.js';
+import { luaScript, runScript, scriptCommand } from '../src/redis/scripts.js';
 import { startRedis, type TestRedis } from '../src/testing/start-redis.js';
 
 let r: TestRedis;
@@ -32,5 +32,23 @@ describe('runScript', () => {
     await expect(runScript(c, failing, [`${r.ns}:f`], [])).rejects.toThrow(/NOPE on purpose/);
     // Once by EVAL (after NOSCRIPT), once by EVALSHA: two runs, never a retry of a failed one.
     expect(await c.get(`${r.ns}:f`)).toBe('2');
+  });
+});
+
+describe('scriptCommand', () => {
+  it('runs a script on the client and in its pipelines, loading it on a server that lacks it', async () => {
+    const c = r.client();
+    await c.script('FLUSH');
+    const incrBy = scriptCommand(c, 'polybotTestIncrBy', 1, "return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    // Defining it again on the same client is a no-op.
+    expect(scriptCommand(c, 'polybotTestIncrBy', 1, 'return 0')).toBeTypeOf('function');
+    expect(await incrBy(c, `${r.ns}:s`, 2)).toBe(2);
+    const pipe = c.pipeline();
+    incrBy(pipe, `${r.ns}:s`, 3);
+    incrBy(pipe, `${r.ns}:s`, 4);
+    expect(await pipe.exec()).toEqual([
+      [null, 5],
+      [null, 9],
+    ]);
   });
 });

@@ -13,6 +13,7 @@ import {
   keys,
   luaScript,
   partition,
+  type RedisClient,
   runScript,
   type Tick,
   TickContract,
@@ -60,12 +61,24 @@ export interface ReplaySummary {
  * then one JSON array of field/value strings per entry. One argument per entry instead of one per field
  * spares the client building ~26 arguments an entry, which bounds a plain pipelined XADD.
  */
-export const APPEND_ENTRIES = luaScript(`
+const APPEND_ENTRIES = luaScript(`
 for i = 2, #ARGV do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(cjson.decode(ARGV[i])))
 end
 return #ARGV - 1
 `);
+
+/** Adds one entry's field/value list to a write batch: per stream key, one JSON array per entry. */
+export function addToBatch(batch: Map<string, string[]>, stream: string, args: readonly string[]): void {
+  const list = batch.get(stream);
+  if (list) list.push(JSON.stringify(args));
+  else batch.set(stream, [JSON.stringify(args)]);
+}
+
+/** Writes a batch: one APPEND_ENTRIES call per stream, all at once (one connection keeps them in order). */
+export async function appendEntries(redis: RedisClient, batch: ReadonlyMap<string, readonly string[]>, maxlen: number) {
+  await Promise.all([...batch].map(([key, entries]) => runScript(redis, APPEND_ENTRIES, [key], [maxlen, ...entries])));
+}
 
 export function freshReplayNamespace(): string {
   return `replay-${randomBytes(4).toString('hex')}`;
@@ -114,9 +127,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     // One batch in flight while the next is read and built: one connection keeps them in order. A failed
     // batch stops the replay at the next flush (or at the end), with the XADD error.
     const send = (batch: Map<string, string[]>, count: number) =>
-      Promise.all(
-        [...batch].map(([key, entries]) => runScript(redis, APPEND_ENTRIES, [key], [opts.streamMaxlen, ...entries])),
-      ).then(
+      appendEntries(redis, batch, opts.streamMaxlen).then(
         () => {
           written += count;
           bar?.update(written, { rate: Math.round(written / ((pace.now() - t0) / 1000 || 1)) });
@@ -157,10 +168,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           }
         }
         const args = e.type === 'gap' ? GapContract.toArgs(e) : TickContract.toArgs(e);
-        const stream = k.ticks(partition(e.market_id, opts.partitions));
-        const list = pending.get(stream);
-        if (list) list.push(JSON.stringify(args));
-        else pending.set(stream, [JSON.stringify(args)]);
+        addToBatch(pending, k.ticks(partition(e.market_id, opts.partitions)), args);
         if (++pendingCount >= batchSize) await flush(false);
       }
     }

@@ -8,7 +8,7 @@
 // written? → the settlement; an unresolved attempt? → reconcile first; else count the attempt, mark it
 // possibly sent and append the `submitted` event, atomically.
 
-import { keys, type RedisClient } from '@polybot/shared';
+import { keys, type RedisClient, scriptCommand } from '@polybot/shared';
 
 /** State is dropped this long after the last change: 7 days. */
 export const STATE_TTL_MS = 7 * 86_400_000;
@@ -62,16 +62,10 @@ redis.call('XADD', KEYS[3], '*', unpack(f))
 return {2, n}
 `;
 
-const BEGIN_COMMAND = 'polybotExecBegin';
-type BeginCommand = (...args: (string | number)[]) => Promise<[number, string | number]>;
-
 export function createIntentStateStore(redis: RedisClient, ns: string): IntentStateStore {
   const k = keys(ns);
   // EVALSHA (ioredis falls back to EVAL once per connection): the script is not resent with every order.
-  const commands = redis as unknown as Record<string, BeginCommand | undefined>;
-  if (typeof commands[BEGIN_COMMAND] !== 'function') {
-    redis.defineCommand(BEGIN_COMMAND, { numberOfKeys: 3, lua: BEGIN_LUA });
-  }
+  const begin = scriptCommand(redis, 'polybotExecBegin', 3, BEGIN_LUA);
   const key = (id: string) => k.execState(id);
   return {
     key,
@@ -80,8 +74,7 @@ export function createIntentStateStore(redis: RedisClient, ns: string): IntentSt
       return { attempts: Number(a ?? 0) || 0, sent: s === '1' };
     },
     async begin(id, eventArgs, checkTerminal = true) {
-      const run = commands[BEGIN_COMMAND] as BeginCommand;
-      const reply = await run.call(
+      const reply = (await begin(
         redis,
         k.execTerminal(id),
         key(id),
@@ -89,7 +82,7 @@ export function createIntentStateStore(redis: RedisClient, ns: string): IntentSt
         checkTerminal ? '1' : '0',
         STATE_TTL_MS,
         ...eventArgs,
-      );
+      )) as [number, string | number];
       if (reply[0] === 0) return { kind: 'terminal', raw: String(reply[1]) };
       if (reply[0] === 1) return { kind: 'unresolved', attempts: Number(reply[1]) || 0 };
       return { kind: 'begun', attempt: Number(reply[1]) };

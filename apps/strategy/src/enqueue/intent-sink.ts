@@ -2,7 +2,7 @@
 // added twice is one job) and one entry each in `{ns}:intents` (the audit trail with the tick it came from).
 
 import type { RedisClient } from '@polybot/shared';
-import { type Clock, type Intent, IntentContract, type Keys, OrderJobContract } from '@polybot/shared';
+import { type Clock, type Intent, IntentContract, type Keys, OrderJobContract, scriptCommand } from '@polybot/shared';
 import { type JobsOptions, Queue } from 'bullmq';
 
 /** The job name of every order job. */
@@ -55,14 +55,9 @@ export interface IntentSink {
   close(): Promise<void>;
 }
 
-/** APPEND_ONCE_LUA as an ioredis command: EVALSHA, in pipelines too (the script is loaded once per connection). */
-const APPEND_ONCE_COMMAND = 'polybotAppendIntentOnce';
-
 export function createIntentSink(o: IntentSinkOptions): IntentSink {
-  const commands = o.redis as unknown as Record<string, unknown>;
-  if (typeof commands[APPEND_ONCE_COMMAND] !== 'function') {
-    o.redis.defineCommand(APPEND_ONCE_COMMAND, { numberOfKeys: 2, lua: APPEND_ONCE_LUA });
-  }
+  // EVALSHA in the pipeline below: the script is not resent with every intent.
+  const appendOnce = scriptCommand(o.redis, 'polybotAppendIntentOnce', 2, APPEND_ONCE_LUA);
   const queue = new Queue(o.keys.ordersQueue, {
     connection: o.queueConnection,
     prefix: o.keys.bullPrefix,
@@ -93,11 +88,8 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
       // Marker and XADD in one script: a worker killed between them cannot leave an intent that a re-run
       // appends a second time. The marker shares the stream's slot (Cluster).
       const pipe = o.redis.pipeline();
-      const append = (pipe as unknown as Record<string, (...args: (string | number)[]) => unknown>)[
-        APPEND_ONCE_COMMAND
-      ] as (...args: (string | number)[]) => unknown;
       for (const { intent } of fresh) {
-        append.call(
+        appendOnce(
           pipe,
           intentLoggedKey(o.keys, intent.intent_id),
           o.keys.intents,

@@ -5,7 +5,7 @@
 // With `stagger`, each market counts from its own offset (a hash of its id), so markets that start together
 // do not all decide on the same tick: the orders spread out the way independent signals would.
 
-import { fromMicro } from '@polybot/shared';
+import { fnv1a32, fromMicro } from '@polybot/shared';
 import { z } from 'zod';
 import { sharesParam } from '../params.js';
 import { type Strategy, sellable } from '../strategy.js';
@@ -24,16 +24,12 @@ export type EveryNthParams = z.output<typeof everyNthParams>;
 export interface EveryNthState {
   /** Tradable ticks of this market seen so far. */
   count: number;
-  /** A 32-bit hash of the market id: the count's offset with `stagger`. Absent in older checkpoints (0). */
+  /** marketPhase of the market: the count's offset with `stagger`. Absent in older checkpoints (taken then). */
   phase?: number;
 }
 
-/** FNV-1a over the id's UTF-16 code units: a stable 32-bit offset per market. */
-export function marketPhase(marketId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < marketId.length; i++) h = Math.imul(h ^ marketId.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+/** A stable 32-bit offset per market: FNV-1a of its id (the hash the partitioning uses). */
+export const marketPhase = (marketId: string): number => fnv1a32(marketId);
 
 export const everyNth: Strategy<EveryNthParams, EveryNthState> = {
   name: 'every-nth',
