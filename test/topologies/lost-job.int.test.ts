@@ -11,6 +11,7 @@ import {
   intentId,
   keys,
   OrderJobContract,
+  type Retention,
   silentLogger,
   toMicro,
 } from '@polybot/shared';
@@ -77,14 +78,21 @@ async function sweepRig(ns: string) {
       t_decide: now - 1,
     }),
     /** An executor on the shared venue client, sweeping every 200 ms; the caller starts and closes it. */
-    executor: (): Executor =>
+    executor: (retention?: Retention): Executor =>
       createExecutor({
         ns,
         redis,
         bullConnection: bull,
         venue: venueFromClient(venueClient),
         logger: silentLogger(),
-        options: { concurrency: 2, writesPerSec: 100, maxAttempts: 5, slippageBps: 1000, sweepIntervalMs: 200 },
+        options: {
+          concurrency: 2,
+          writesPerSec: 100,
+          maxAttempts: 5,
+          slippageBps: 1000,
+          sweepIntervalMs: 200,
+          ...(retention ? { retention } : {}),
+        },
       }),
     async close(): Promise<void> {
       await queue.close();
@@ -167,6 +175,41 @@ describe('executor sweep after a lost terminal event', () => {
       // Still one order at the venue: the second POST was a replay of the first.
       expect(sim.ledger().filter((o) => o.client_order_id === id)).toHaveLength(1);
       expect(await (await queue.getJob(id))?.isCompleted()).toBe(true);
+    } finally {
+      await executor?.close();
+      await rig.close();
+    }
+  });
+});
+
+describe('executor sweep and retention', () => {
+  it('an intent older than half the records’ lifetime is past its retention: the sweep does not run it again', async () => {
+    const ns = `${r.ns}o`;
+    const rig = await sweepRig(ns);
+    const { k, redis } = rig;
+    const retention: Retention = { recordsTtlMs: 120_000, jobsKept: 100, ordersMaxlen: 1000, intentsMaxlen: 1000 };
+    // Both intents lack a job and a terminal record. The old one was appended 70 s ago (the sweep looks back
+    // 60 s): its records may have expired by design, so running it would be a late duplicate.
+    const old = rig.intent(20);
+    const young = rig.intent(21);
+    let executor: Executor | undefined;
+    try {
+      await redis.xadd(k.intents, `${Date.now() - 70_000}-0`, ...IntentContract.toArgs({ v: 1, ...old }));
+      await redis.xadd(k.intents, '*', ...IntentContract.toArgs({ v: 1, ...young }));
+      executor = rig.executor(retention);
+      await executor.start();
+      await expect
+        .poll(async () => terminalsOf(await readOrderEvents(redis, ns), young.intent_id).map((e) => e.event), {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toEqual(['acked']);
+      // Several more sweeps (every 200 ms) pass.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await rig.queue.getJob(old.intent_id)).toBeUndefined();
+      expect(terminalsOf(await readOrderEvents(redis, ns), old.intent_id)).toHaveLength(0);
+      expect(sim.ledger().filter((o) => o.client_order_id === old.intent_id)).toHaveLength(0);
+      expect(sim.ledger().filter((o) => o.client_order_id === young.intent_id)).toHaveLength(1);
     } finally {
       await executor?.close();
       await rig.close();

@@ -13,6 +13,7 @@
 
 import {
   type Clock,
+  DEFAULT_RETENTION,
   IntentContract,
   keys,
   Lifecycle,
@@ -23,8 +24,13 @@ import {
   OrderEventContract,
   type OrderJob,
   OrderJobContract,
+  orderJobRetention,
   parseEntries,
   type RedisClient,
+  type Retention,
+  settledRecordTtlMs,
+  streamIdMs,
+  sweepableIntent,
   systemClock,
   type WireFields,
   writeDeadLetter,
@@ -97,6 +103,8 @@ export interface ExecutorOptions {
   driftCheckIntervalMs?: number;
   /** Dead-man switch (venue heartbeats); off when undefined. */
   heartbeat?: { intervalMs: number; partitions: number; feedStaleMs: number };
+  /** What Redis keeps per order (records' TTL, jobs kept, `{ns}:orders` MAXLEN). Default DEFAULT_RETENTION. */
+  retention?: Retention;
 }
 
 export interface ExecutorDeps {
@@ -159,8 +167,14 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const log = deps.logger.child({ component: 'executor' });
   const lifecycle = new Lifecycle('executor');
   const metrics = createExecutorMetrics(deps.registry ?? new Registry());
-  const orderLog = createOrderLog(deps.redis, k.orders, deps.ns);
-  const state = createIntentStateStore(deps.redis, deps.ns);
+  const retention = o.retention ?? DEFAULT_RETENTION;
+  const jobRetention = orderJobRetention(retention);
+  const settledTtl = { ttlMs: settledRecordTtlMs(retention) };
+  const orderLog = createOrderLog(deps.redis, k.orders, deps.ns, {
+    ttlMs: retention.recordsTtlMs,
+    maxlen: retention.ordersMaxlen,
+  });
+  const state = createIntentStateStore(deps.redis, deps.ns, retention);
   let worker: Worker | undefined;
   let queue: Queue | undefined;
 
@@ -205,19 +219,25 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (s.event === 'acked') {
       // Different keys, each idempotent on its own: both at once (a redelivery repeats whichever is missing).
       await Promise.all([
-        applyFill(deps.redis, k.positions, deps.ns, {
-          intentId: j.intent_id,
-          marketId: s.market_id,
-          outcome: s.outcome,
-          side: s.side,
-          filled: s.filled,
-          notional: s.notional,
-          fee: s.fee,
-        }),
-        commitReservation(deps.redis, deps.ns, j.intent_id, s.filled, s.price),
+        applyFill(
+          deps.redis,
+          k.positions,
+          deps.ns,
+          {
+            intentId: j.intent_id,
+            marketId: s.market_id,
+            outcome: s.outcome,
+            side: s.side,
+            filled: s.filled,
+            notional: s.notional,
+            fee: s.fee,
+          },
+          retention.recordsTtlMs,
+        ),
+        commitReservation(deps.redis, deps.ns, j.intent_id, s.filled, s.price, settledTtl),
       ]);
     } else {
-      await releaseReservation(deps.redis, deps.ns, j.intent_id);
+      await releaseReservation(deps.redis, deps.ns, j.intent_id, settledTtl);
     }
   }
 
@@ -646,11 +666,16 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    * The other way round, the orders shard can lose a terminal event while the queue's shard keeps the job's
    * completion: a completed job of an intent without a terminal event is run again, and finds its order at
    * the venue by the same key (a replay, never a second order).
+   * Only intents younger than half the records' lifetime are looked at: an older one may have outlived its
+   * job and terminal record by design (retention), and running it again would be a late duplicate.
    */
   async function sweepOrphans(q: Queue): Promise<number> {
     const { entries } = parseEntries(await deps.redis.xrevrange(k.intents, '+', '-', 'COUNT', ORPHAN_SCAN));
+    const nowMs = clock.now();
     let added = 0;
     for (const e of entries) {
+      // Newest first: the rest are older still.
+      if (!sweepableIntent(retention, streamIdMs(e.id), nowMs)) break;
       const d = IntentContract.safeDecode(e.fields);
       if (!d.ok || d.value.ns !== deps.ns) continue;
       const id = d.value.intent_id;
@@ -665,11 +690,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         continue;
       }
       const data = OrderJobContract.encode({ ...d.value, t_enqueue: clock.now() });
-      await q.add('order', data, {
-        jobId: id,
-        removeOnComplete: { age: 86_400 },
-        removeOnFail: { age: 7 * 86_400 },
-      });
+      await q.add('order', data, { jobId: id, ...jobRetention });
       added++;
     }
     if (added > 0) {
@@ -741,8 +762,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         lockDuration: o.lockDurationMs ?? 30_000,
         stalledInterval: o.stalledIntervalMs ?? 15_000,
         maxStalledCount: o.maxStalledCount ?? 10,
-        removeOnComplete: { age: 86_400, count: 10_000 },
-        removeOnFail: { age: 7 * 86_400 },
+        ...jobRetention,
       });
       worker.on('error', (err) => {
         metrics.internalErrors.inc({ stage: 'worker' });

@@ -12,6 +12,7 @@ import {
   loadConfigOrExit,
   PartitionsMismatchError,
   requireConfig,
+  retentionFromConfig,
   startOpsServer,
 } from '@polybot/shared';
 import { createExecutor } from './executor.js';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       writesPerSec: cfg.EXECUTOR_WRITES_PER_SEC,
       maxAttempts: cfg.EXECUTOR_MAX_ATTEMPTS,
       slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
+      retention: retentionFromConfig(cfg),
       ...(cfg.EXECUTOR_HEARTBEAT
         ? {
             heartbeat: {

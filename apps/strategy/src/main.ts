@@ -7,6 +7,7 @@ import {
   installShutdownHandlers,
   loadConfigOrExit,
   requireConfig,
+  retentionFromConfig,
   startOpsServer,
   toMicro,
 } from '@polybot/shared';
@@ -42,6 +43,7 @@ const worker = createStrategyWorker({
   leaseTtlMs: cfg.LEASE_TTL_MS,
   slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
   batch: cfg.STRATEGY_BATCH,
+  retention: retentionFromConfig(cfg),
   logger,
   registry,
 });

@@ -14,6 +14,7 @@ import {
   type Logger,
   PartitionsMismatchError,
   type RedisClient,
+  type Retention,
   silentLogger,
   systemClock,
 } from '@polybot/shared';
@@ -56,6 +57,8 @@ export interface StrategyWorkerDeps {
   workerId?: string;
   /** Extra BullMQ job options (jobId is always the intent id). */
   jobOptions?: JobsOptions;
+  /** What Redis keeps per intent (jobs, `{ns}:intents`, markers); default DEFAULT_RETENTION. */
+  retention?: Retention;
   /**
    * Fault injection for tests: awaited after a batch's intents are enqueued and before its ack, so a test can
    * hold a worker between the two and kill it there. Never set in production.
@@ -226,6 +229,7 @@ export function createStrategyWorker(deps: StrategyWorkerDeps): StrategyWorker {
           keys: k,
           clock,
           ...(deps.jobOptions ? { jobOptions: deps.jobOptions } : {}),
+          ...(deps.retention ? { retention: deps.retention } : {}),
         });
         processor = new BatchProcessor({
           redis,

@@ -26,6 +26,7 @@ export * from './redis/connection.js';
 export * from './redis/keys.js';
 export * from './redis/partition.js';
 export * from './redis/partitions-guard.js';
+export * from './redis/retention.js';
 export * from './redis/scripts.js';
 export * from './redis/streams.js';
 export * from './redis/tally.js';

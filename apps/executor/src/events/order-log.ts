@@ -7,11 +7,15 @@
 // The marker is `{ns}:exec:{<orders key>}:term:<intent>`: its hash tag is the whole orders key, and a key
 // without braces hashes on its whole name, so both keys share a Redis Cluster slot.
 
-import { luaScript, type OrderEvent, OrderEventContract, type RedisClient, runScript } from '@polybot/shared';
+import {
+  DEFAULT_RETENTION,
+  luaScript,
+  type OrderEvent,
+  OrderEventContract,
+  type RedisClient,
+  runScript,
+} from '@polybot/shared';
 import { z } from 'zod';
-
-/** Terminal markers are kept this long (a job re-enqueued within it is recognised): 7 days. */
-export const TERMINAL_TTL_MS = 7 * 86_400_000;
 
 /** The known fields of an OrderEvent (the contract's type also admits unknown ones). */
 type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
@@ -36,11 +40,12 @@ export const SettlementSchema = z.discriminatedUnion('event', [
 export type Settlement = z.output<typeof SettlementSchema>;
 
 // KEYS: orders stream, terminal marker[, a key to delete with it (the intent's attempt state)].
+// ARGV: settlement, marker ttl ms, orders MAXLEN (~), event fields…
 const WRITE_TERMINAL = luaScript(`
 local won = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
 if KEYS[3] then redis.call('DEL', KEYS[3]) end
 if not won then return {0, redis.call('GET', KEYS[2]) or ''} end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
 return {1, id}
 `);
 
@@ -73,12 +78,25 @@ export function parseSettlement(raw: unknown): Settlement | undefined {
   }
 }
 
-export function createOrderLog(redis: RedisClient, ordersKey: string, ns: string, ttlMs = TERMINAL_TTL_MS): OrderLog {
+export interface OrderLogRetention {
+  /** How long terminal markers live (a job re-enqueued within it is recognised). Default 7 days. */
+  ttlMs: number;
+  /** Approximate MAXLEN of the orders stream. Default 1 000 000. */
+  maxlen: number;
+}
+
+export function createOrderLog(
+  redis: RedisClient,
+  ordersKey: string,
+  ns: string,
+  retention: OrderLogRetention = { ttlMs: DEFAULT_RETENTION.recordsTtlMs, maxlen: DEFAULT_RETENTION.ordersMaxlen },
+): OrderLog {
+  const { ttlMs, maxlen } = retention;
   const terminalKey = (intentId: string) => `${ns}:exec:{${ordersKey}}:term:${intentId}`;
   return {
     terminalKey,
     async append(event) {
-      return String(await redis.xadd(ordersKey, '*', ...OrderEventContract.toArgs(event)));
+      return String(await redis.xadd(ordersKey, 'MAXLEN', '~', maxlen, '*', ...OrderEventContract.toArgs(event)));
     },
     async writeTerminal(event, settlement, alsoDelete) {
       const value = JSON.stringify(settlement);
@@ -88,7 +106,7 @@ export function createOrderLog(redis: RedisClient, ordersKey: string, ns: string
         redis,
         WRITE_TERMINAL,
         [ordersKey, terminalKey(event.intent_id), ...extra],
-        [value, ttlMs, ...OrderEventContract.toArgs(event)],
+        [value, ttlMs, maxlen, ...OrderEventContract.toArgs(event)],
       )) as [number, string];
       if (reply[0] === 1) return { written: true, settlement };
       return { written: false, settlement: parseSettlement(reply[1]) };

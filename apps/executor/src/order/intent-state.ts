@@ -8,10 +8,7 @@
 // written? → the settlement; an unresolved attempt? → reconcile first; else count the attempt, mark it
 // possibly sent and append the `submitted` event, atomically.
 
-import { keys, type RedisClient, scriptCommand } from '@polybot/shared';
-
-/** State is dropped this long after the last change: 7 days. */
-export const STATE_TTL_MS = 7 * 86_400_000;
+import { DEFAULT_RETENTION, keys, type RedisClient, type Retention, scriptCommand } from '@polybot/shared';
 
 export interface IntentState {
   attempts: number;
@@ -42,7 +39,8 @@ export interface IntentStateStore {
   clear(intentId: string): Promise<void>;
 }
 
-// KEYS: terminal marker, state hash, orders stream. ARGV: check terminal ('1'/'0'), state ttl ms, fields…
+// KEYS: terminal marker, state hash, orders stream.
+// ARGV: check terminal ('1'/'0'), state ttl ms, orders MAXLEN (~), fields…
 const BEGIN_LUA = `
 if ARGV[1] == '1' then
   local t = redis.call('GET', KEYS[1])
@@ -54,15 +52,23 @@ local n = redis.call('HINCRBY', KEYS[2], 'attempts', 1)
 redis.call('HSET', KEYS[2], 'sent', '1')
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 local f = {}
-for i = 3, #ARGV do f[#f + 1] = ARGV[i] end
+for i = 4, #ARGV do f[#f + 1] = ARGV[i] end
 for i = 1, #f - 1, 2 do
   if f[i] == 'attempt' then f[i + 1] = tostring(n) end
 end
-redis.call('XADD', KEYS[3], '*', unpack(f))
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(f))
 return {2, n}
 `;
 
-export function createIntentStateStore(redis: RedisClient, ns: string): IntentStateStore {
+/**
+ * `retention`: the state hash is dropped `recordsTtlMs` after its last change, and `submitted` events are
+ * appended with the orders stream's MAXLEN. Default DEFAULT_RETENTION.
+ */
+export function createIntentStateStore(
+  redis: RedisClient,
+  ns: string,
+  retention: Pick<Retention, 'recordsTtlMs' | 'ordersMaxlen'> = DEFAULT_RETENTION,
+): IntentStateStore {
   const k = keys(ns);
   // EVALSHA (ioredis falls back to EVAL once per connection): the script is not resent with every order.
   const begin = scriptCommand(redis, 'polybotExecBegin', 3, BEGIN_LUA);
@@ -80,7 +86,8 @@ export function createIntentStateStore(redis: RedisClient, ns: string): IntentSt
         key(id),
         k.orders,
         checkTerminal ? '1' : '0',
-        STATE_TTL_MS,
+        retention.recordsTtlMs,
+        retention.ordersMaxlen,
         ...eventArgs,
       )) as [number, string | number];
       if (reply[0] === 0) return { kind: 'terminal', raw: String(reply[1]) };

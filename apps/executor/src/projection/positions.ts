@@ -4,8 +4,9 @@
 //   cash                     cash delta since the projection began (−notional−fee on BUY, +notional−fee on SELL)
 //   realised                 realised P&L of SELLs against the average cost, micro-USD
 //   fees                     fees paid, micro-USD;  fills  acked fills applied
-// Every value can be rebuilt by replaying the acked events of `{ns}:orders` through applyFill. An applied
-// marker per intent (same slot as the hash) makes a second application a no-op. The average-cost share of
+// Every value can be rebuilt by replaying the acked events of `{ns}:orders` through applyFill, while the stream
+// still holds them all (ORDERS_MAXLEN). An applied marker per intent (same slot as the hash, kept for
+// ORDER_RECORDS_TTL_MS) makes a second application a no-op. The average-cost share of
 // a partial SELL is rounded to the micro-unit.
 
 import { luaScript, type RedisClient, runScript } from '@polybot/shared';

@@ -2,20 +2,27 @@
 // added twice is one job) and one entry each in `{ns}:intents` (the audit trail with the tick it came from).
 
 import type { RedisClient } from '@polybot/shared';
-import { type Clock, type Intent, IntentContract, type Keys, OrderJobContract, scriptCommand } from '@polybot/shared';
+import {
+  type Clock,
+  DEFAULT_RETENTION,
+  type Intent,
+  IntentContract,
+  type Keys,
+  OrderJobContract,
+  orderJobRetention,
+  type Retention,
+  scriptCommand,
+} from '@polybot/shared';
 import { type JobsOptions, Queue } from 'bullmq';
 
 /** The job name of every order job. */
 export const ORDER_JOB_NAME = 'order';
 
-/** Default retention: a late duplicate of a completed (24 h) or failed (7 d) job is still recognised. */
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: { age: 86_400 },
-  removeOnFail: { age: 7 * 86_400 },
-};
-
-/** How long an intent's "appended" marker lives: as long as a late duplicate job is recognised (7 d). */
-export const LOGGED_TTL_MS = 7 * 86_400_000;
+/**
+ * Default job retention (DEFAULT_RETENTION): completed jobs for 24 h and at most 10 000 of them, failed ones
+ * 7 d. A late duplicate of a removed job is still harmless: the executor's terminal record outlives it.
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = orderJobRetention(DEFAULT_RETENTION);
 
 /** The marker of an intent appended to `{ns}:intents`; its hash tag is the stream's name (same slot). */
 export function intentLoggedKey(k: Keys, id: string): string {
@@ -38,8 +45,11 @@ export interface IntentSinkOptions {
   clock: Clock;
   /** Extra job options (attempts, backoff…); jobId is always the intent id. Default DEFAULT_JOB_OPTIONS. */
   jobOptions?: JobsOptions;
-  /** Approximate MAXLEN of `{ns}:intents`; default 1 000 000. */
-  intentsMaxlen?: number;
+  /**
+   * What Redis keeps per intent: the jobs' keep options, the "appended" markers' lifetime (the records' TTL)
+   * and the MAXLEN of `{ns}:intents`. Default DEFAULT_RETENTION.
+   */
+  retention?: Retention;
 }
 
 export interface SinkItem {
@@ -56,14 +66,15 @@ export interface IntentSink {
 }
 
 export function createIntentSink(o: IntentSinkOptions): IntentSink {
+  const retention = o.retention ?? DEFAULT_RETENTION;
   // EVALSHA in the pipeline below: the script is not resent with every intent.
   const appendOnce = scriptCommand(o.redis, 'polybotAppendIntentOnce', 2, APPEND_ONCE_LUA);
   const queue = new Queue(o.keys.ordersQueue, {
     connection: o.queueConnection,
     prefix: o.keys.bullPrefix,
-    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...(o.jobOptions ?? {}) },
+    defaultJobOptions: { ...orderJobRetention(retention), ...(o.jobOptions ?? {}) },
   });
-  const maxlen = o.intentsMaxlen ?? 1_000_000;
+  const maxlen = retention.intentsMaxlen;
   let closing: Promise<void> | undefined;
   return {
     queue,
@@ -93,7 +104,7 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
           pipe,
           intentLoggedKey(o.keys, intent.intent_id),
           o.keys.intents,
-          LOGGED_TTL_MS,
+          retention.recordsTtlMs,
           maxlen,
           ...IntentContract.toArgs(intent),
         );

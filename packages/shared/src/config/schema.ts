@@ -2,6 +2,7 @@
 // is generated from this list (npm run env:example) and a test keeps the two in sync.
 
 import { z } from 'zod';
+import { MIN_RECORDS_TTL_MS } from '../redis/retention.js';
 
 export interface EnvVarSpec {
   /** Environment variable name. */
@@ -215,6 +216,31 @@ export const ENV_SPECS = [
     doc: 'Send venue heartbeats (dead-man switch for resting orders).',
     default: 'false',
     schema: bool,
+  },
+  // Retention of what each order leaves in Redis (strategy and executor)
+  {
+    name: 'ORDER_RECORDS_TTL_MS',
+    doc: 'Lifetime of per-intent records (terminal, attempt, appended and applied markers; failed jobs); a duplicate is recognised this long.',
+    default: '604800000',
+    schema: ms.min(MIN_RECORDS_TTL_MS),
+  },
+  {
+    name: 'ORDER_JOBS_KEPT',
+    doc: 'Completed order jobs kept at most (they also go after min(24 h, ORDER_RECORDS_TTL_MS)).',
+    default: '10000',
+    schema: posInt,
+  },
+  {
+    name: 'ORDERS_MAXLEN',
+    doc: 'Approximate retention of the order event stream {ns}:orders (XADD MAXLEN ~).',
+    default: '1000000',
+    schema: posInt,
+  },
+  {
+    name: 'INTENTS_MAXLEN',
+    doc: 'Approximate retention of the approved intent stream {ns}:intents (XADD MAXLEN ~).',
+    default: '1000000',
+    schema: posInt,
   },
   // Simulator
   { name: 'SIM_HOST', doc: 'Simulator bind address.', default: '127.0.0.1', schema: z.string().min(1) },

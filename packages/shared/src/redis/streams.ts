@@ -57,6 +57,12 @@ export function fieldsToRecord(flat: unknown): WireFields {
   return out;
 }
 
+/** The millisecond part of a stream entry id (`<ms>-<seq>`), NaN when `id` is not one. */
+export function streamIdMs(id: string): number {
+  const dash = id.indexOf('-');
+  return dash > 0 ? Number(id.slice(0, dash)) : Number.NaN;
+}
+
 export interface StreamEntry {
   id: string;
   fields: WireFields;

@@ -1,0 +1,75 @@
+// What an order leaves in Redis is bounded by the configured retention (ORDER_RECORDS_TTL_MS,
+// ORDER_JOBS_KEPT, ORDERS_MAXLEN): the order event stream is trimmed, completed jobs beyond the count are
+// removed, and every per-intent record carries the records' TTL.
+
+import { keys, type Retention } from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { riskLedgerKeys } from '@polybot/strategy-kit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeVenue, startFakeVenue } from './support/fake-venue.js';
+import {
+  enqueue,
+  makeJob,
+  POLL,
+  type RunningExecutor,
+  readOrderEvents,
+  reserve,
+  startExecutor,
+  terminalsOf,
+} from './support/harness.js';
+
+let r: TestRedis;
+let venue: FakeVenue | undefined;
+let running: RunningExecutor | undefined;
+
+beforeAll(async () => {
+  r = await startRedis();
+});
+afterAll(async () => {
+  await r?.stop();
+});
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await venue?.close();
+  venue = undefined;
+});
+
+describe('executor retention', () => {
+  it('trims the order events, caps completed jobs and gives every per-intent record the records’ TTL', async () => {
+    const ns = `${r.ns}ret`;
+    const k = keys(ns);
+    venue = await startFakeVenue();
+    const retention: Retention = { recordsTtlMs: 90_000, jobsKept: 5, ordersMaxlen: 10, intentsMaxlen: 10 };
+    running = await startExecutor(r.url, ns, venue.url, { concurrency: 8, retention });
+    const redis = running.redis;
+    const jobs = Array.from({ length: 300 }, (_, i) => makeJob(ns, i));
+    for (const j of jobs) await reserve(redis, ns, j);
+    await enqueue(running.bull, ns, jobs);
+    const completed = `${k.bullPrefix}:${k.ordersQueue}:completed`;
+    const marker = (id: string) => `${ns}:exec:{${k.orders}}:term:${id}`;
+    const last = jobs[jobs.length - 1];
+    if (!last) throw new Error('no jobs');
+    await expect.poll(() => redis.exists(marker(last.intent_id)), POLL).toBe(1);
+    await expect.poll(() => redis.zcard(completed), POLL).toBeLessThanOrEqual(retention.jobsKept);
+    await expect.poll(async () => (await redis.hget(`${k.positions}`, 'fills')) ?? '0', POLL).toBe('300');
+
+    // Each intent wrote `submitted` and `acked`: 600 events, trimmed by whole stream nodes (MAXLEN ~).
+    const events = await readOrderEvents(redis, ns);
+    expect(events.length).toBeLessThan(300);
+    expect(terminalsOf(events, last.intent_id)).toHaveLength(1);
+    expect(await redis.zcard(completed)).toBeLessThanOrEqual(retention.jobsKept);
+    for (const j of [jobs[0], last]) {
+      if (!j) continue;
+      for (const key of [
+        marker(j.intent_id),
+        `${ns}:exec:{${k.positions}}:applied:${j.intent_id}`,
+        riskLedgerKeys(ns).intent(j.intent_id),
+      ]) {
+        const ttl = await redis.pttl(key);
+        expect(ttl, key).toBeGreaterThan(0);
+        expect(ttl, key).toBeLessThanOrEqual(retention.recordsTtlMs);
+      }
+    }
+  });
+});
