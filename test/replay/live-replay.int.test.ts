@@ -115,6 +115,7 @@ describe('live run → record → replay → diff', () => {
     await w2.close();
 
     const d = await runDiff(r.url, live, replay);
+    expect(d.trimmed).toEqual([]);
     expect(await c.xlen(keys(replay).intents)).toBe(await c.xlen(keys(live).intents));
     expect({ missing: d.missing, extra: d.extra, differing: d.differing }).toEqual({
       missing: [],

@@ -276,6 +276,7 @@ Examples:
       });
       await runRecord({
         redisUrl: redisUrlFrom(io.env),
+        ...(io.env.REDIS_CLUSTER_NODES ? { clusterNodes: io.env.REDIS_CLUSTER_NODES } : {}),
         ns: o.ns ?? cfg.POLYBOT_NS,
         partitions: cfg.POLYBOT_PARTITIONS,
         out: o.out,
@@ -306,6 +307,7 @@ Examples:
       }
       await runReplay({
         redisUrl: redisUrlFrom(io.env),
+        ...(io.env.REDIS_CLUSTER_NODES ? { clusterNodes: io.env.REDIS_CLUSTER_NODES } : {}),
         file,
         speed: o.speed,
         ...(o.ns !== undefined ? { ns: o.ns } : {}),
@@ -327,7 +329,7 @@ Examples:
       '\nExits 0 when both runs decided the same, 1 otherwise.\n\nExamples:\n  $ polybot diff polybot replay-1a2b3c4d',
     )
     .action(async (a: string, b: string, o: { json: boolean }) => {
-      const d = await runDiff(redisUrlFrom(io.env), a, b);
+      const d = await runDiff(redisUrlFrom(io.env), a, b, io.env.REDIS_CLUSTER_NODES);
       io.out.write(o.json ? `${JSON.stringify(d)}\n` : `${renderDiff(a, b, d).join('\n')}\n`);
       io.setExitCode(d.missing.length + d.extra.length + d.differing.length === 0 ? 0 : 1);
     });

@@ -4,10 +4,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GapContract, keys, partition, TickContract, tickKey } from '@polybot/shared';
+import { GapContract, IntentContract, intentId, keys, partition, TickContract, tickKey } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffIntents } from '../src/commands/diff.js';
+import { diffIntents, renderDiff, runDiff } from '../src/commands/diff.js';
 import { runRecord } from '../src/commands/record.js';
 import { type ReplayOptions, runReplay } from '../src/commands/replay.js';
 import { openRecording } from '../src/recording/reader.js';
@@ -233,5 +233,39 @@ describe('diff', () => {
     expect(d.extra.map((i) => i.id)).toEqual(['w']);
     expect(d.differing).toEqual([expect.objectContaining({ fields: ['side'] })]);
     expect(diffIntents(a, new Map(a))).toMatchObject({ missing: [], extra: [], differing: [] });
+  });
+
+  it('names a side whose intents stream was trimmed, with how many intents are left to compare', async () => {
+    const [nsA, nsB] = [`${r.ns}da`, `${r.ns}db`];
+    const append = async (ns: string, i: number, maxlen?: number) => {
+      const intent = {
+        v: 1,
+        intent_id: intentId(ns, 'test', `tick-${i}`, 0),
+        ns,
+        strategy: 'test',
+        market_id: M(0),
+        side: 'BUY' as const,
+        outcome: 'Yes',
+        quantity: 5_000_000,
+        ref_price: 400_000,
+        tick_key: `tick-${i}`,
+        tick_id: `${i + 1}-0`,
+        partition: 0,
+        decision_index: 0,
+        t_emit: 1,
+        t_recv: 2,
+        t_decide: 3,
+      };
+      const cap = maxlen === undefined ? [] : ['MAXLEN', String(maxlen)];
+      await r.client().xadd(keys(ns).intents, ...cap, '*', ...IntentContract.toArgs(intent));
+    };
+    for (let i = 0; i < 5; i++) await append(nsA, i);
+    for (let i = 0; i < 5; i++) await append(nsB, i, 3);
+    const d = await runDiff(r.url, nsA, nsB);
+    expect(d.trimmed).toEqual([{ ns: nsB, kept: 3, added: 5 }]);
+    expect(d.missing.map((m) => m.id)).toHaveLength(2);
+    expect(renderDiff(nsA, nsB, d).join('\n')).toContain(
+      `warning: ${nsB}:intents holds 3 of the 5 intents appended to it (trimmed at INTENTS_MAXLEN)`,
+    );
   });
 });

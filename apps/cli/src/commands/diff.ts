@@ -1,8 +1,15 @@
 // `polybot diff RUN_A RUN_B`: compares two intent sets by intent id without its namespace (a live namespace
-// against a replay of its recording). Lists missing, extra and differing decisions.
+// against a replay of its recording). Lists missing, extra and differing decisions. A side whose intents
+// stream was trimmed (INTENTS_MAXLEN) is named, with how many of its intents are left to compare.
 
-import { createRedis, IntentContract, intentIdWithoutNs, keys, parseEntries } from '@polybot/shared';
-import type { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  IntentContract,
+  intentIdWithoutNs,
+  keys,
+  parseEntries,
+  type RedisClient,
+} from '@polybot/shared';
 
 export interface IntentView {
   id: string;
@@ -13,15 +20,24 @@ export interface IntentView {
   ref_price: number;
 }
 
+/** A namespace whose `{ns}:intents` no longer holds every intent appended to it (trimmed or deleted). */
+export interface TrimmedSide {
+  ns: string;
+  kept: number;
+  added: number;
+}
+
 export interface DiffResult {
   a: number;
   b: number;
+  /** Sides whose intents stream lost entries: the comparison covers the ones kept only. */
+  trimmed: TrimmedSide[];
   missing: IntentView[];
   extra: IntentView[];
   differing: { a: IntentView; b: IntentView; fields: string[] }[];
 }
 
-export async function readIntents(redis: Redis, ns: string): Promise<Map<string, IntentView>> {
+export async function readIntents(redis: RedisClient, ns: string): Promise<Map<string, IntentView>> {
   const out = new Map<string, IntentView>();
   let start = '-';
   for (;;) {
@@ -48,7 +64,28 @@ export async function readIntents(redis: Redis, ns: string): Promise<Map<string,
   return out;
 }
 
-export function diffIntents(a: Map<string, IntentView>, b: Map<string, IntentView>): DiffResult {
+/** How many entries `{ns}:intents` holds against how many were ever appended (Redis ≥ 7), if fewer. */
+export async function trimmedIntents(redis: RedisClient, ns: string): Promise<TrimmedSide | undefined> {
+  let info: unknown[];
+  try {
+    info = (await redis.xinfo('STREAM', keys(ns).intents)) as unknown[];
+  } catch {
+    return undefined; // no such stream: nothing was trimmed
+  }
+  const field = (name: string) => {
+    const i = info.indexOf(name);
+    return i >= 0 ? Number(info[i + 1]) : Number.NaN;
+  };
+  const kept = field('length');
+  const added = field('entries-added');
+  return Number.isFinite(kept) && Number.isFinite(added) && added > kept ? { ns, kept, added } : undefined;
+}
+
+export function diffIntents(
+  a: Map<string, IntentView>,
+  b: Map<string, IntentView>,
+  trimmed: TrimmedSide[] = [],
+): DiffResult {
   const missing: IntentView[] = [];
   const extra: IntentView[] = [];
   const differing: DiffResult['differing'] = [];
@@ -66,17 +103,24 @@ export function diffIntents(a: Map<string, IntentView>, b: Map<string, IntentVie
   return {
     a: a.size,
     b: b.size,
+    trimmed,
     missing: missing.sort(byId),
     extra: extra.sort(byId),
     differing: differing.sort((x, y) => byId(x.a, y.a)),
   };
 }
 
-export async function runDiff(redisUrl: string, nsA: string, nsB: string): Promise<DiffResult> {
-  const redis = createRedis(redisUrl, 'command', { name: 'cli-diff' });
+/** `clusterNodes`: REDIS_CLUSTER_NODES (a Cluster whatever the URL says). */
+export async function runDiff(redisUrl: string, nsA: string, nsB: string, clusterNodes?: string): Promise<DiffResult> {
+  const redis = createRedisClient(redisUrl, 'command', { name: 'cli-diff', ...(clusterNodes ? { clusterNodes } : {}) });
   redis.on('error', () => {});
   try {
-    return diffIntents(await readIntents(redis, nsA), await readIntents(redis, nsB));
+    const trimmed: TrimmedSide[] = [];
+    for (const ns of [nsA, nsB]) {
+      const t = await trimmedIntents(redis, ns);
+      if (t) trimmed.push(t);
+    }
+    return diffIntents(await readIntents(redis, nsA), await readIntents(redis, nsB), trimmed);
   } finally {
     redis.disconnect();
   }
@@ -86,6 +130,11 @@ export function renderDiff(nameA: string, nameB: string, d: DiffResult, limit = 
   const lines = [
     `${nameA}: ${d.a} intents · ${nameB}: ${d.b} intents · missing ${d.missing.length} · extra ${d.extra.length} · differing ${d.differing.length}`,
   ];
+  for (const t of d.trimmed) {
+    lines.push(
+      `  warning: ${t.ns}:intents holds ${t.kept} of the ${t.added} intents appended to it (trimmed at INTENTS_MAXLEN): the comparison covers those only`,
+    );
+  }
   const show = (label: string, list: IntentView[]) => {
     for (const v of list.slice(0, limit)) lines.push(`  ${label} ${v.id} ${v.side} ${v.outcome}`);
     if (list.length > limit) lines.push(`  … ${list.length - limit} more ${label}`);

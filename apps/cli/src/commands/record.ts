@@ -1,15 +1,24 @@
 // `polybot record`: copies the tick streams of a namespace into a recording (gzip JSONL), partitions merged
 // in recv_ts_ms order. With --follow it keeps tailing until Ctrl-C, then closes the file cleanly.
 
-import { createRedis, decodeTickStreamEntry, ensurePartitions, keys, parseEntries } from '@polybot/shared';
+import {
+  createRedisClient,
+  decodeTickStreamEntry,
+  ensurePartitions,
+  keys,
+  parseEntries,
+  type RedisClient,
+} from '@polybot/shared';
 import { SingleBar } from 'cli-progress';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { entryTime } from '../recording/format.js';
 import { compareEntries, mergePartitions, type PartitionEntry } from '../recording/merge-partitions.js';
 import { createRecordingWriter } from '../recording/writer.js';
 
 export interface RecordOptions {
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: a Cluster whatever the URL says. */
+  clusterNodes?: string;
   ns: string;
   partitions: number;
   out: string;
@@ -33,7 +42,8 @@ export interface RecordSummary {
 }
 
 export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
-  const redis: Redis = createRedis(opts.redisUrl, 'command', { name: 'cli-record' });
+  const topology = opts.clusterNodes ? { clusterNodes: opts.clusterNodes } : {};
+  const redis: RedisClient = createRedisClient(opts.redisUrl, 'command', { name: 'cli-record', ...topology });
   redis.on('error', () => {});
   let skipped = 0;
   const onBad = () => {
@@ -94,25 +104,47 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
     tickBar();
 
     if (opts.follow) {
-      const blocking = createRedis(opts.redisUrl, 'blocking', { name: 'cli-record-follow' });
+      const blocking = createRedisClient(opts.redisUrl, 'blocking', { name: 'cli-record-follow', ...topology });
       blocking.on('error', () => {});
       let stop = false;
+      let wake: () => void = () => {};
       void opts.stopSignal?.then(() => {
         stop = true;
         blocking.disconnect();
+        wake();
       });
-      while (!stop) {
-        const streams = lastIds.map((_, p) => k.ticks(p));
-        let reply: unknown;
-        try {
-          reply = await blocking.xread('COUNT', 10_000, 'BLOCK', 1000, 'STREAMS', ...streams, ...lastIds);
-        } catch {
-          if (stop) break;
-          throw new Error('lost the Redis connection while following');
+      const streams = lastIds.map((_, p) => k.ticks(p));
+      /** Each partition read on its own, without blocking: one slot per command, as a Cluster requires. */
+      const readEach = async (conn: RedisClient): Promise<[string, unknown][]> => {
+        const replies = await Promise.all(
+          streams.map((key, p) => conn.xread('COUNT', 10_000, 'STREAMS', key, lastIds[p] ?? '0-0')),
+        );
+        return replies.flatMap((r) => (Array.isArray(r) ? (r as [string, unknown][]) : []));
+      };
+      // One node: one blocking XREAD over every partition. A Cluster refuses keys of several slots in one
+      // command, so there each partition is read on its own, and an empty round waits 200 ms.
+      const cluster = blocking instanceof Cluster;
+      const readNew = async (): Promise<[string, unknown][]> => {
+        if (!cluster) {
+          const reply = await blocking.xread('COUNT', 10_000, 'BLOCK', 1000, 'STREAMS', ...streams, ...lastIds);
+          return Array.isArray(reply) ? (reply as [string, unknown][]) : [];
         }
-        if (!Array.isArray(reply)) continue;
+        const out = await readEach(blocking);
+        if (out.length === 0 && !stop) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 200);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+        return out;
+      };
+      /** Writes what a read returned, merged in entry-time order; returns how many entries it held. */
+      const take = async (reply: [string, unknown][]): Promise<number> => {
         const batch: PartitionEntry[] = [];
-        for (const [key, raw] of reply as [string, unknown][]) {
+        for (const [key, raw] of reply) {
           const p = streams.indexOf(key);
           const { entries } = parseEntries(raw);
           for (const en of entries) {
@@ -128,8 +160,21 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
         }
         bar?.setTotal(Math.max(written, total));
         tickBar();
+        return batch.length;
+      };
+      while (!stop) {
+        let reply: [string, unknown][];
+        try {
+          reply = await readNew();
+        } catch {
+          if (stop) break;
+          throw new Error('lost the Redis connection while following');
+        }
+        await take(reply);
       }
       blocking.disconnect();
+      // Stopped (Ctrl-C): what the streams held at that moment still goes into the recording.
+      while ((await take(await readEach(redis))) > 0) {}
     }
     bar?.stop();
     const trailer = await writer.close();

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import {
-  createRedis,
+  createRedisClient,
   ensurePartitions,
   type Gap,
   GapContract,
@@ -23,6 +23,8 @@ import { openRecording } from '../recording/reader.js';
 
 export interface ReplayOptions {
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: a Cluster whatever the URL says. */
+  clusterNodes?: string;
   file: string;
   /** Time scale: 2 = twice as fast; 'max' = as fast as Redis takes it. */
   speed: number | 'max';
@@ -101,7 +103,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   const ns = opts.ns ?? freshReplayNamespace();
   const k = keys(ns);
-  const redis = createRedis(opts.redisUrl, 'command', { name: 'cli-replay' });
+  const redis = createRedisClient(opts.redisUrl, 'command', {
+    name: 'cli-replay',
+    ...(opts.clusterNodes ? { clusterNodes: opts.clusterNodes } : {}),
+  });
   /** The write batch sent and not yet answered (one at a time). */
   let inFlight: Promise<void> | undefined;
   redis.on('error', () => {});

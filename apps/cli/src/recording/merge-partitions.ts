@@ -1,8 +1,7 @@
 // Reads the tick partitions of a namespace and merges them into one deterministic order:
 // by entry time (recv_ts_ms / gap ts_ms), then partition, then stream id.
 
-import { keys, parseEntries } from '@polybot/shared';
-import type { Redis } from 'ioredis';
+import { keys, parseEntries, type RedisClient } from '@polybot/shared';
 import { entryTime } from './format.js';
 
 export interface PartitionEntry {
@@ -13,7 +12,8 @@ export interface PartitionEntry {
 }
 
 export interface MergeOptions {
-  redis: Redis;
+  /** Any topology: each partition is read with its own XRANGE (one key, one slot). */
+  redis: RedisClient;
   ns: string;
   partitions: number;
   /** XRANGE start (id or ms), default '-'. */
@@ -34,7 +34,7 @@ class Cursor {
     private readonly key: string,
     start: string,
     private readonly end: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly chunk: number,
     private readonly onBad?: (p: number, id: string) => void,
   ) {
