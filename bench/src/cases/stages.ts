@@ -17,6 +17,7 @@ import { type BenchCase, type BenchContext, now } from '../context.js';
 import {
   appMain,
   cpuMsOf,
+  metricSum,
   PROFILE_DIR,
   type Proc,
   procMain,
@@ -74,16 +75,7 @@ async function startAppWithPort(
 }
 
 /** Sum of every sample of the named counters on an app's /metrics page. */
-async function counterSum(port: number, names: readonly string[]): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const name = line.split(/[{ ]/, 1)[0] ?? '';
-    if (names.includes(name)) n += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
-  }
-  return n;
-}
+const counterSum = (port: number, names: readonly string[]) => metricSum(`http://127.0.0.1:${port}/metrics`, names);
 
 const strategyEntry = () => appMain('strategy');
 

@@ -84,6 +84,8 @@ export interface StackOptions {
 export interface Stack {
   ns: string;
   procs: Proc[];
+  /** Each process's /metrics URL, by process name. */
+  metricsUrls: ReadonlyMap<string, string>;
   /** Whether the strategy ran as the real app (registry lists every-nth) or the bench's copy of its main. */
   strategyEntry: 'apps/strategy';
   /** Stops the ingestor, lets strategy and executor drain, then stops them. */
@@ -113,6 +115,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   const strategyEntry = 'apps/strategy';
   const procs: Proc[] = [];
+  const metricsUrls = new Map<string, string>();
   const start = async (name: string, entry: string) => {
     const port = await freePort();
     const p = spawnNode(name, entry, {
@@ -120,6 +123,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       execArgv: o.execArgv?.(name) ?? [],
     });
     procs.push(p);
+    metricsUrls.set(name, `http://127.0.0.1:${port}/metrics`);
     return { p, url: `http://127.0.0.1:${port}/readyz` };
   };
   try {
@@ -140,6 +144,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   return {
     ns,
     procs,
+    metricsUrls,
     strategyEntry,
     async stop() {
       const ing = procs.find((p) => p.name === 'ingestor');
