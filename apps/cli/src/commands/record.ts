@@ -10,7 +10,6 @@ import {
   type RedisClient,
 } from '@polybot/shared';
 import { SingleBar } from 'cli-progress';
-import { Cluster } from 'ioredis';
 import { entryTime } from '../recording/format.js';
 import { compareEntries, mergePartitions, type PartitionEntry } from '../recording/merge-partitions.js';
 import { createRecordingWriter } from '../recording/writer.js';
@@ -123,7 +122,7 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
       };
       // One node: one blocking XREAD over every partition. A Cluster refuses keys of several slots in one
       // command, so there each partition is read on its own, and an empty round waits 200 ms.
-      const cluster = blocking instanceof Cluster;
+      const cluster = blocking.isCluster;
       const readNew = async (): Promise<[string, unknown][]> => {
         if (!cluster) {
           const reply = await blocking.xread('COUNT', 10_000, 'BLOCK', 1000, 'STREAMS', ...streams, ...lastIds);

@@ -5,6 +5,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Keys, Logger, RedisClient } from '@polybot/shared';
+import type { Cluster, Redis } from 'ioredis';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import type { Lease } from '../ownership/lease-manager.js';
 import type { BatchProcessor, SlotRecord } from './batch-processor.js';
@@ -63,6 +64,20 @@ export class PartitionConsumer {
     };
     opts.reader.on('close', closed);
     opts.reader.on('reconnecting', closed);
+    // A Cluster client reconnects (and resends to) one node at a time without an event of its own: every node
+    // connection's close counts. A close of a node that does not hold this partition only costs a pending scan.
+    if (opts.reader.isCluster) {
+      const cluster = opts.reader as Cluster;
+      const watched = new WeakSet<object>();
+      const watch = (node: Redis) => {
+        if (watched.has(node)) return;
+        watched.add(node);
+        node.on('close', closed);
+        node.on('reconnecting', closed);
+      };
+      for (const node of cluster.nodes('all')) watch(node);
+      cluster.on('+node', watch);
+    }
     // CLIENT UNBLOCK needs the reader's id on the node that holds the stream. A Cluster client spreads
     // CLIENT commands over nodes, so there the unblock is skipped and a stop waits at most blockMs.
     opts.reader.on('ready', () => {
