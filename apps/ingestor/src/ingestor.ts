@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   type Clock,
+  createMetricsRegistry,
   createRedisClient,
   ensurePartitions,
   isTransientVenueError,
@@ -18,7 +19,7 @@ import {
   startOpsServer,
   systemClock,
 } from '@polybot/shared';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 import {
   type ConnState,
@@ -174,7 +175,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   const clock = deps.clock ?? systemClock;
   const k = keys(o.ns);
   const lifecycle = new Lifecycle('ingestor');
-  const registry = deps.registry ?? new Registry();
+  // Process metrics (CPU, memory, heap, event loop) as every other polybot process serves them.
+  const registry = deps.registry ?? createMetricsRegistry({ app: 'ingestor' }, o.opsPort !== undefined);
   // Buffer depth and Redis health are sampled at scrape time.
   const metrics: IngestMetrics = createIngestMetrics(registry, () => writer.stats());
   const ownRedis = 'url' in deps.redis;

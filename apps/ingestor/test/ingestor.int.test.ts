@@ -140,7 +140,7 @@ describe('ingestor', () => {
   it('writes each price frame as a Tick into the partition of its market', async () => {
     feed = await startScriptedFeed(MARKETS);
     const ns = redis.ns;
-    const ing = start(ns);
+    const ing = start(ns, { opsPort: 0 });
     await ing.start();
     await waitSubscribed();
     MARKETS.forEach((m, i) => {
@@ -154,6 +154,10 @@ describe('ingestor', () => {
       expect(t.recv_ts_ms).toBeGreaterThan(0);
     }
     await vi.waitFor(() => expect(ing.lifecycle.state).toBe('running'), { timeout: 10_000 });
+    // Its /metrics: the ingest metrics and, as every polybot process serves them, the process metrics.
+    const body = await (await fetch(`${ing.ops?.url}/metrics`)).text();
+    expect(body).toMatch(/^polybot_ingest_ticks_total\{/m);
+    expect(body).toMatch(/^nodejs_heap_size_used_bytes\{app="ingestor"\} \d+/m);
   });
 
   it('guarantee 6: garbage frames are dead-lettered and streaming goes on', async () => {
