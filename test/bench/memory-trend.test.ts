@@ -1,31 +1,31 @@
-// The memory benchmark's verdict: a least-squares line through the second half of the samples, not one sample.
+// The memory benchmark's verdict: the lows of the second half of the run (right after a garbage collection),
+// window against window, not one sample against another.
 import { describe, expect, it } from 'vitest';
-import { trend } from '../../bench/src/cases/memory.js';
+import { floorTrend } from '../../bench/src/cases/memory.js';
 
-describe('memory trend', () => {
-  it('is the fitted rise across the span, relative to the fitted start', () => {
-    const line = [0, 10, 20, 30].map((t) => ({ t, v: 100 + t }));
-    expect(trend(line)).toBeCloseTo(0.3, 10);
-    expect(trend([0, 10, 20].map((t) => ({ t, v: 50 })))).toBe(0);
+const series = (values: readonly number[]) => values.map((v, i) => ({ t: i * 10, v }));
+
+describe('memory floor trend', () => {
+  it('compares the lowest sample of the last window with the lowest of the first', () => {
+    expect(floorTrend(series([100, 120, 110, 105, 130, 115, 125, 140, 130]))).toBeCloseTo(0.25, 10);
+    expect(floorTrend(series([50, 50, 50, 50, 50, 50]))).toBe(0);
   });
 
-  it('one sample caught at a peak does not make a flat series grow', () => {
-    // Fifteen samples swinging between 100 and 115 with each collection, the last one caught at 120.
-    const saw = Array.from({ length: 15 }, (_, i) => ({ t: i * 10, v: i % 2 === 0 ? 100 : 115 }));
-    saw.push({ t: 150, v: 120 });
-    expect(trend(saw)).toBeLessThan(0.1);
-    // The last sample against the first would read +20 %.
-    expect((120 - 100) / 100).toBeGreaterThan(0.1);
+  it('a collector swinging between garbage peaks and a steady live set reads flat', () => {
+    // Fifteen samples between a live set of 100 and peaks up to 160, the last one caught at a peak.
+    const saw = series([100, 140, 101, 160, 100, 130, 102, 150, 100, 145, 101, 155, 100, 150, 160]);
+    expect(floorTrend(saw)).toBeLessThan(0.05);
+    // The last sample against the first would read +60 %.
+    expect(((saw.at(-1)?.v ?? 0) - (saw[0]?.v ?? 0)) / (saw[0]?.v ?? 1)).toBeGreaterThan(0.5);
   });
 
-  it('ignores samples that are not numbers and needs three', () => {
-    expect(
-      trend([
-        { t: 0, v: 1 },
-        { t: 1, v: Number.NaN },
-        { t: 2, v: 3 },
-      ]),
-    ).toBeNaN();
-    expect(trend([0, 1, 2, 3].map((t) => ({ t, v: t === 1 ? Number.NaN : 10 + t })))).toBeCloseTo(0.3, 10);
+  it('a live set that keeps growing under the swings reads as growth', () => {
+    const leak = series([100, 150, 104, 160, 108, 158, 112, 170, 116, 172, 120, 180, 124, 190, 128]);
+    expect(floorTrend(leak)).toBeGreaterThan(0.1);
+  });
+
+  it('leaves out samples that are not numbers, and needs one per window', () => {
+    expect(floorTrend(series([Number.NaN, Number.NaN]))).toBeNaN();
+    expect(floorTrend(series([100, Number.NaN, 100, 120, 130, 125]))).toBeCloseTo(0.25, 10);
   });
 });

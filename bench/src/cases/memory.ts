@@ -1,8 +1,9 @@
 // Memory over a run: RSS of every process of the production stack, and Redis memory, sampled while the
 // pipeline runs at 1,000 ticks/s for 5 minutes, once with 50 markets and once with 500 (the two stacks run at
 // the same time, each with its own simulator and Redis, so the suite stays within its time budget). A leak is
-// growth after warm-up: each row fits a line to the samples of the second half of the run (least squares) and
-// reports how much it rises across that half, so one sample caught at a GC peak or trough decides nothing.
+// growth after warm-up: each row splits the second half of the run into three windows and compares the lowest
+// sample of the last window with the lowest of the first. The lows are where a garbage collection has just
+// freed what was garbage, so they follow what stays alive; peaks are garbage not yet collected.
 // Redis is judged against the retention it is configured with, set small here so that every window fills
 // early in the run: tick streams are capped by STREAM_MAXLEN, and what each order leaves (job, intent and
 // order events, per-intent records) by ORDER_RECORDS_TTL_MS, ORDER_JOBS_KEPT, ORDERS_MAXLEN and
@@ -33,7 +34,7 @@ const RETENTION_ENV = {
 const retentionText = Object.entries(RETENTION_ENV)
   .map(([k, v]) => `${k}=${v}`)
   .join(', ');
-/** A rise above this share over the second half of the run reads as "grows"; JIT and heap sizing settle before it. */
+/** Lows rising more than this share over the second half of the run read as "grows"; JIT and heap sizing settle before it. */
 const FLAT = 0.1;
 
 const mb = (b: number) => (Number.isFinite(b) ? `${(b / 1024 / 1024).toFixed(1)} MB` : '–');
@@ -79,7 +80,7 @@ async function memoryRun(markets: number, runMs: number, everyMs: number, ctx: B
       const url = stack.metricsUrls.get(name);
       if (!url) return Number.NaN;
       try {
-        return await metricSum(url, ['nodejs_heap_size_used_bytes']);
+        return await metricSum(url, ['nodejs_heap_size_used_bytes'], Number.NaN);
       } catch {
         return Number.NaN;
       }
@@ -120,27 +121,20 @@ async function memoryRun(markets: number, runMs: number, everyMs: number, ctx: B
 }
 
 /**
- * Rise of a least-squares line through `points` across their time span, relative to the line's value at the
- * start of the span: 0.1 = the fitted value grew 10 % over the second half of the run.
+ * Rise of the lower envelope of `points`: they are split into `windows` consecutive windows, and the lowest
+ * value of the last window is compared with the lowest of the first (0.1 = the lows rose by 10 %). Samples
+ * that are not numbers are left out; fewer than one per window gives NaN.
  */
-export function trend(points: readonly { t: number; v: number }[]): number {
+export function floorTrend(points: readonly { t: number; v: number }[], windows = 3): number {
   const p = points.filter((x) => Number.isFinite(x.v));
-  if (p.length < 3) return Number.NaN;
-  const n = p.length;
-  const mt = p.reduce((a, x) => a + x.t, 0) / n;
-  const mv = p.reduce((a, x) => a + x.v, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const x of p) {
-    num += (x.t - mt) * (x.v - mv);
-    den += (x.t - mt) ** 2;
-  }
-  if (den === 0) return Number.NaN;
-  const slope = num / den;
-  const t0 = p[0]?.t ?? 0;
-  const t1 = p[n - 1]?.t ?? 0;
-  const start = mv + slope * (t0 - mt);
-  return start > 0 ? (slope * (t1 - t0)) / start : Number.NaN;
+  if (p.length < windows || windows < 2) return Number.NaN;
+  const low = (w: number) => {
+    const from = Math.floor((w * p.length) / windows);
+    const to = Math.floor(((w + 1) * p.length) / windows);
+    return Math.min(...p.slice(from, to).map((x) => x.v));
+  };
+  const first = low(0);
+  return first > 0 ? (low(windows - 1) - first) / first : Number.NaN;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%` : '–');
@@ -152,7 +146,7 @@ function runTable(r: MemRun, runMs: number): Table {
   const warm = s[half];
   const last = s.at(-1);
   const second = s.slice(half);
-  const trendOf = (v: (x: Sample) => number) => trend(second.map((x) => ({ t: x.t, v: v(x) })));
+  const trendOf = (v: (x: Sample) => number) => floorTrend(second.map((x) => ({ t: x.t, v: v(x) })));
   const rows: string[][] = [];
   let grows = 0;
   if (first && warm && last) {
@@ -215,14 +209,14 @@ function runTable(r: MemRun, runMs: number): Table {
       `at ${Math.round((warm?.t ?? 0) / 1000)} s`,
       'last',
       'peak',
-      'trend, 2nd half',
-      'V8 heap used (warm → last, trend)',
+      'lows, 2nd half',
+      'V8 heap used (warm → last; lows, 2nd half)',
       'verdict',
     ],
     rows,
     notes:
       grows > 0
-        ? [`${grows} row(s) rose more than ${FLAT * 100}% over the second half: see the rows marked GROWS.`]
+        ? [`${grows} row(s) whose lows rose more than ${FLAT * 100}% over the second half: see the rows marked GROWS.`]
         : [`Every polybot process and Redis stayed within +${FLAT * 100}% over the second half of the run.`],
   };
 }
@@ -240,7 +234,7 @@ export const memoryCase: BenchCase = {
     const last = tables.at(-1);
     last?.notes?.push(
       `What ran: ${sizes.length === 2 ? 'two stacks at the same time, each' : 'one stack'} with its own simulator and Redis: ingestor, strategy ×${ctx.smoke ? 1 : 2}, executor, every-nth n=${PARAMS.n} (one order per ${PARAMS.n} ticks of a market), STREAM_MAXLEN=${STREAM_MAXLEN}, ${retentionText}.`,
-      `Flat = a least-squares line through the samples of the second half of the run rises by at most ${FLAT * 100}% across it, in RSS and in V8 heap used (from each process's /metrics); start-up, JIT warm-up, heap sizing and the filling of every retention window come before that half. The line, not one sample, decides: RSS and heap swing with each garbage collection.`,
+      `Flat = over the second half of the run (start-up, JIT warm-up, heap sizing and the filling of every retention window come before it), split into three windows, the lowest sample of the last window is at most ${FLAT * 100}% above the lowest of the first, in RSS and in V8 heap used (from each process's /metrics). RSS and heap swing with each garbage collection; the lows, taken right after one, follow what stays alive, so a leak raises them and garbage awaiting collection does not.`,
       'The simulator keeps every order it accepted (its ledger, order list and idempotency records are the evidence the tests read), so it grows with the orders by design; it stands in for the venue and is not part of a deployment against the real PolySimulator.',
       'Redis is bounded by its configured retention, small here so that every window fills within the first two minutes: tick streams by STREAM_MAXLEN; what each order leaves by ORDER_RECORDS_TTL_MS (terminal, attempt, appended and applied records, settled risk records), ORDER_JOBS_KEPT (completed jobs), ORDERS_MAXLEN and INTENTS_MAXLEN. At the defaults (7 d records, 10,000 jobs, ~1,000,000 entries per stream) the same plateau comes after days; until then Redis grows by what one order leaves, times the orders.',
       `${sizes.length === 2 ? 'Both stacks share' : 'The stack shares'} this 2-core machine (and with other work): memory is what is measured here, not speed.`,

@@ -110,16 +110,20 @@ export async function waitReady(proc: Proc, url: string, timeoutMs = 20_000): Pr
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Resident set size of a process in bytes (Linux /proc), or NaN. */
-/** Sum of every sample of the named metrics on a /metrics page (Prometheus text format). */
-export async function metricSum(url: string, names: readonly string[]): Promise<number> {
+/** Sum of every sample of the named metrics on a /metrics page (Prometheus text format); `absent` if none. */
+export async function metricSum(url: string, names: readonly string[], absent = 0): Promise<number> {
   const text = await (await fetch(url)).text();
   let n = 0;
+  let found = false;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const name = line.split(/[{ ]/, 1)[0] ?? '';
-    if (names.includes(name)) n += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    if (names.includes(name)) {
+      n += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+      found = true;
+    }
   }
-  return n;
+  return found ? n : absent;
 }
 
 export function rssOf(pid: number): number {
