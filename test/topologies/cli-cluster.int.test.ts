@@ -5,25 +5,16 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createRedisClient,
-  IntentContract,
-  intentId,
-  keys,
-  partition,
-  type RedisClient,
-  TickContract,
-  tickKey,
-} from '@polybot/shared';
+import { createRedisClient, keys, partition, type RedisClient } from '@polybot/shared';
 import { startRedisCluster, type TestCluster } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiff } from '../../apps/cli/src/commands/diff.js';
 import { runRecord } from '../../apps/cli/src/commands/record.js';
 import { runReplay } from '../../apps/cli/src/commands/replay.js';
 import { openRecording } from '../../apps/cli/src/recording/reader.js';
+import { intentFields, M, tickFields } from '../../apps/cli/test/support/fixtures.js';
 
 const P = 8;
-const M = (i: number) => `0x${(i + 1).toString(16).padStart(64, '0')}`;
 
 let cluster: TestCluster;
 let redis: RedisClient;
@@ -42,18 +33,7 @@ afterAll(async () => {
 async function addTicks(ns: string, from: number, n: number): Promise<void> {
   for (let i = from; i < from + n; i++) {
     const m = M(i % 12);
-    const t = {
-      type: 'tick' as const,
-      market_id: m,
-      yes: 300_000 + ((i * 7919) % 400_000),
-      no: 700_000 - ((i * 7919) % 400_000),
-      emit_ts_ms: 1_700_000_000_000 + i * 10,
-      recv_ts_ms: 1_700_000_000_000 + i * 10 + 0.5,
-      conn_epoch: 1,
-      source: 'websocket',
-      tradable: true,
-    };
-    await redis.xadd(keys(ns).ticks(partition(m, P)), '*', ...TickContract.toArgs({ ...t, key: tickKey(t) }));
+    await redis.xadd(keys(ns).ticks(partition(m, P)), '*', ...tickFields(i, m, 0.5));
   }
 }
 
@@ -126,27 +106,7 @@ describe('record, replay and diff on a Redis Cluster', () => {
   it('diff reads both intent streams', async () => {
     const [a, b] = [`${cluster.ns}da`, `${cluster.ns}db`];
     for (const ns of [a, b]) {
-      for (let i = 0; i < (ns === a ? 4 : 3); i++) {
-        const intent = {
-          v: 1,
-          intent_id: intentId(ns, 'test', `tick-${i}`, 0),
-          ns,
-          strategy: 'test',
-          market_id: M(0),
-          side: 'BUY' as const,
-          outcome: 'Yes',
-          quantity: 5_000_000,
-          ref_price: 400_000,
-          tick_key: `tick-${i}`,
-          tick_id: `${i + 1}-0`,
-          partition: 0,
-          decision_index: 0,
-          t_emit: 1,
-          t_recv: 2,
-          t_decide: 3,
-        };
-        await redis.xadd(keys(ns).intents, '*', ...IntentContract.toArgs(intent));
-      }
+      for (let i = 0; i < (ns === a ? 4 : 3); i++) await redis.xadd(keys(ns).intents, '*', ...intentFields(ns, i));
     }
     const d = await runDiff(cluster.url, a, b);
     expect({ a: d.a, b: d.b, missing: d.missing.length, extra: d.extra.length, trimmed: d.trimmed }).toEqual({

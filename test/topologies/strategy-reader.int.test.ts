@@ -5,11 +5,10 @@
 
 import { createRedisClient, type Intent, IntentContract, keys, parseEntries, partition } from '@polybot/shared';
 import { startRedisCluster, type TestCluster } from '@polybot/shared/testing';
-import { loadStrategy } from '@polybot/strategy-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStrategyWorker, type StrategyWorker } from '../../apps/strategy/src/index.js';
-import { market, OPEN_LIMITS, T0, TEST_TTL_MS, tickArgs } from '../../apps/strategy/test/helpers.js';
+import type { StrategyWorker } from '../../apps/strategy/src/index.js';
+import { makeWorker, market, T0, tickArgs } from '../../apps/strategy/test/helpers.js';
 
 const P = 4;
 let cluster: TestCluster;
@@ -28,19 +27,7 @@ describe('strategy reader on a Redis Cluster', () => {
     const ns = `${cluster.ns}sr`;
     const k = keys(ns);
     const c = createRedisClient(cluster.url, 'command');
-    const { strategy, params } = loadStrategy('threshold', { low: '0.5', high: '0.9', sell: false });
-    worker = createStrategyWorker({
-      redisUrl: cluster.url,
-      ns,
-      partitions: P,
-      strategy,
-      params,
-      limits: OPEN_LIMITS,
-      leaseTtlMs: TEST_TTL_MS,
-      blockMs: 100,
-      batch: 64,
-      clock: { now: () => T0 + 60_000 },
-    });
+    worker = makeWorker({ url: cluster.url, ns }, { partitions: P });
     const intents = async (): Promise<Intent[]> =>
       parseEntries(await c.xrange(k.intents, '-', '+')).entries.map((e) => IntentContract.decode(e.fields));
     try {

@@ -4,18 +4,18 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GapContract, IntentContract, intentId, keys, partition, TickContract, tickKey } from '@polybot/shared';
+import { GapContract, keys, partition } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffIntents, renderDiff, runDiff } from '../src/commands/diff.js';
 import { runRecord } from '../src/commands/record.js';
 import { type ReplayOptions, runReplay } from '../src/commands/replay.js';
 import { openRecording } from '../src/recording/reader.js';
+import { intentFields, M, tickFields } from './support/fixtures.js';
 
 let r: TestRedis;
 let dir: string;
 const P = 4;
-const M = (i: number) => `0x${(i + 1).toString(16).padStart(64, '0')}`;
 
 beforeAll(async () => {
   r = await startRedis();
@@ -30,18 +30,7 @@ async function seed(ns: string, n: number): Promise<void> {
   const c = r.client();
   for (let i = 0; i < n; i++) {
     const m = M(i % 6);
-    const base = {
-      type: 'tick' as const,
-      market_id: m,
-      yes: 300_000 + ((i * 7919) % 400_000),
-      no: 700_000 - ((i * 7919) % 400_000),
-      emit_ts_ms: 1_700_000_000_000 + i * 10,
-      recv_ts_ms: 1_700_000_000_000 + i * 10 + 0.25,
-      conn_epoch: 1,
-      source: 'websocket',
-      tradable: true,
-    };
-    await c.xadd(k.ticks(partition(m, P)), '*', ...TickContract.toArgs({ ...base, key: tickKey(base) }));
+    await c.xadd(k.ticks(partition(m, P)), '*', ...tickFields(i, m));
     if (i === n / 2) {
       await c.xadd(
         k.ticks(partition(m, P)),
@@ -51,7 +40,7 @@ async function seed(ns: string, n: number): Promise<void> {
           market_id: m,
           conn_epoch: 1,
           reason: 'disconnect',
-          ts_ms: base.recv_ts_ms + 0.1,
+          ts_ms: 1_700_000_000_000 + i * 10 + 0.35,
         }),
       );
     }
@@ -238,26 +227,8 @@ describe('diff', () => {
   it('names a side whose intents stream was trimmed, with how many intents are left to compare', async () => {
     const [nsA, nsB] = [`${r.ns}da`, `${r.ns}db`];
     const append = async (ns: string, i: number, maxlen?: number) => {
-      const intent = {
-        v: 1,
-        intent_id: intentId(ns, 'test', `tick-${i}`, 0),
-        ns,
-        strategy: 'test',
-        market_id: M(0),
-        side: 'BUY' as const,
-        outcome: 'Yes',
-        quantity: 5_000_000,
-        ref_price: 400_000,
-        tick_key: `tick-${i}`,
-        tick_id: `${i + 1}-0`,
-        partition: 0,
-        decision_index: 0,
-        t_emit: 1,
-        t_recv: 2,
-        t_decide: 3,
-      };
       const cap = maxlen === undefined ? [] : ['MAXLEN', String(maxlen)];
-      await r.client().xadd(keys(ns).intents, ...cap, '*', ...IntentContract.toArgs(intent));
+      await r.client().xadd(keys(ns).intents, ...cap, '*', ...intentFields(ns, i));
     };
     for (let i = 0; i < 5; i++) await append(nsA, i);
     for (let i = 0; i < 5; i++) await append(nsB, i, 3);

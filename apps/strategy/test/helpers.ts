@@ -76,7 +76,10 @@ export const OPEN_LIMITS: RiskLimits = {
 };
 
 /** A buy-only threshold worker (every tick with yes < 0.5 is one BUY intent), with a fixed clock. */
-export function makeWorker(redis: TestRedis, over: Partial<StrategyWorkerDeps> = {}): StrategyWorker {
+export function makeWorker(
+  redis: Pick<TestRedis, 'url' | 'ns'>,
+  over: Partial<StrategyWorkerDeps> = {},
+): StrategyWorker {
   const { strategy, params } = loadStrategy('threshold', { low: '0.5', high: '0.9', sell: false });
   return createStrategyWorker({
     redisUrl: redis.url,
