@@ -6,6 +6,7 @@ import { keys, type Retention } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { riskLedgerKeys } from '@polybot/strategy-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { projectFromOrderLog, rebuildProjection } from '../src/projection/rebuild.js';
 import { type FakeVenue, startFakeVenue } from './support/fake-venue.js';
 import {
   enqueue,
@@ -71,5 +72,12 @@ describe('executor retention', () => {
         expect(ttl, key).toBeLessThanOrEqual(retention.recordsTtlMs);
       }
     }
+
+    // A trimmed order log cannot rebuild the projection: it says how much is missing and leaves the hash.
+    const before = await redis.hgetall(k.positions);
+    const rebuilt = await projectFromOrderLog(redis, ns);
+    expect(rebuilt.missing).toBe(600 - events.length);
+    await expect(rebuildProjection(redis, ns)).rejects.toThrow(/no longer holds \d+ of its order events/);
+    expect(await redis.hgetall(k.positions)).toEqual(before);
   });
 });

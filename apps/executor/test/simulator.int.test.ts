@@ -157,7 +157,7 @@ describe('executor against the simulator', () => {
     expect(toMicro(balance.starting_balance ?? '0') + Number(proj.cash)).toBe(toMicro(balance.balance));
     // And the projection is rebuildable from {ns}:orders alone.
     const rebuilt = await projectFromOrderLog(r.client(), ns);
-    expect(rebuilt).toMatchObject({ applied: 5, invalid: 0 });
+    expect(rebuilt).toMatchObject({ applied: 5, invalid: 0, missing: 0 });
     expect(rebuilt.projection).toEqual(proj);
 
     // No drift now; a trade made outside polybot on the same account is reported as drift.

@@ -52,11 +52,22 @@ interface Sample {
   orders: number;
 }
 
+/** RSS and V8 heap of every process, sampled every second: the lows need samples right after collections. */
+interface FastSample {
+  t: number;
+  rss: number[];
+  heap: number[];
+}
+
 interface MemRun {
   markets: number;
   names: string[];
   samples: Sample[];
+  fast: FastSample[];
 }
+
+/** How often RSS and heap are sampled for the verdicts. */
+const FAST_MS = 1000;
 
 async function memoryRun(markets: number, runMs: number, everyMs: number, ctx: BenchContext): Promise<MemRun> {
   const redis = await startRedis({ own: true });
@@ -85,6 +96,11 @@ async function memoryRun(markets: number, runMs: number, everyMs: number, ctx: B
         return Number.NaN;
       }
     };
+    const processes = async (t: number): Promise<FastSample> => ({
+      t,
+      rss: [...procs.map((p) => rssOf(p.pid)), rssOf(redis.pid ?? -1)],
+      heap: [...(await Promise.all(procs.map((p) => heapOf(p.name)))), Number.NaN],
+    });
     const sample = async (t: number): Promise<Sample> => {
       const info = await client.info('memory');
       let tickBytes = 0;
@@ -94,25 +110,33 @@ async function memoryRun(markets: number, runMs: number, everyMs: number, ctx: B
         if ((await client.xlen(k.ticks(p))) >= STREAM_MAXLEN) full++;
       }
       return {
-        t,
-        rss: [...procs.map((p) => rssOf(p.pid)), rssOf(redis.pid ?? -1)],
-        heap: [...(await Promise.all(procs.map((p) => heapOf(p.name)))), Number.NaN],
+        ...(await processes(t)),
         redisUsed: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN),
         tickBytes,
         full,
         orders: (await sim.stats()).orders,
       };
     };
+    const fast: FastSample[] = [];
+    const t0 = Date.now();
+    let running = true;
+    const fastLoop = (async () => {
+      while (running) {
+        fast.push(await processes(Date.now() - t0));
+        await sleep(ctx.smoke ? 100 : FAST_MS);
+      }
+    })();
     try {
-      const t0 = Date.now();
       while (Date.now() - t0 <= runMs) {
         samples.push(await sample(Date.now() - t0));
         await sleep(everyMs);
       }
     } finally {
+      running = false;
+      await fastLoop;
       await stack.stop();
     }
-    return { markets: sim.markets.length, names: [...procs.map((p) => p.name), 'redis-server'], samples };
+    return { markets: sim.markets.length, names: [...procs.map((p) => p.name), 'redis-server'], samples, fast };
   } finally {
     client.disconnect();
     await sim.close();
@@ -147,13 +171,15 @@ function runTable(r: MemRun, runMs: number): Table {
   const last = s.at(-1);
   const second = s.slice(half);
   const trendOf = (v: (x: Sample) => number) => floorTrend(second.map((x) => ({ t: x.t, v: v(x) })));
+  const fastSecond = r.fast.filter((x) => x.t >= (warm?.t ?? 0));
+  const fastTrendOf = (v: (x: FastSample) => number) => floorTrend(fastSecond.map((x) => ({ t: x.t, v: v(x) })));
   const rows: string[][] = [];
   let grows = 0;
   if (first && warm && last) {
     r.names.forEach((name, i) => {
       const col = s.map((x) => x.rss[i] ?? Number.NaN);
-      const rssTrend = trendOf((x) => x.rss[i] ?? Number.NaN);
-      const heapTrend = trendOf((x) => x.heap[i] ?? Number.NaN);
+      const rssTrend = fastTrendOf((x) => x.rss[i] ?? Number.NaN);
+      const heapTrend = fastTrendOf((x) => x.heap[i] ?? Number.NaN);
       const flat = Number.isFinite(rssTrend) && rssTrend <= FLAT && (!Number.isFinite(heapTrend) || heapTrend <= FLAT);
       // The simulator stands in for the venue and keeps every order it accepted (see the notes).
       const venue = name === 'simulator';
@@ -234,7 +260,7 @@ export const memoryCase: BenchCase = {
     const last = tables.at(-1);
     last?.notes?.push(
       `What ran: ${sizes.length === 2 ? 'two stacks at the same time, each' : 'one stack'} with its own simulator and Redis: ingestor, strategy ×${ctx.smoke ? 1 : 2}, executor, every-nth n=${PARAMS.n} (one order per ${PARAMS.n} ticks of a market), STREAM_MAXLEN=${STREAM_MAXLEN}, ${retentionText}.`,
-      `Flat = over the second half of the run (start-up, JIT warm-up, heap sizing and the filling of every retention window come before it), split into three windows, the lowest sample of the last window is at most ${FLAT * 100}% above the lowest of the first, in RSS and in V8 heap used (from each process's /metrics). RSS and heap swing with each garbage collection; the lows, taken right after one, follow what stays alive, so a leak raises them and garbage awaiting collection does not.`,
+      `Flat = over the second half of the run (start-up, JIT warm-up, heap sizing and the filling of every retention window come before it), split into three windows, the lowest sample of the last window is at most ${FLAT * 100}% above the lowest of the first, in RSS and in V8 heap used (from each process's /metrics), both sampled every ${FAST_MS / 1000} s. RSS and heap swing with each garbage collection; the lows, taken right after one, follow what stays alive, so a leak raises them and garbage awaiting collection does not.`,
       'The simulator keeps every order it accepted (its ledger, order list and idempotency records are the evidence the tests read), so it grows with the orders by design; it stands in for the venue and is not part of a deployment against the real PolySimulator.',
       'Redis is bounded by its configured retention, small here so that every window fills within the first two minutes: tick streams by STREAM_MAXLEN; what each order leaves by ORDER_RECORDS_TTL_MS (terminal, attempt, appended and applied records, settled risk records), ORDER_JOBS_KEPT (completed jobs), ORDERS_MAXLEN and INTENTS_MAXLEN. At the defaults (7 d records, 10,000 jobs, ~1,000,000 entries per stream) the same plateau comes after days; until then Redis grows by what one order leaves, times the orders.',
       `${sizes.length === 2 ? 'Both stacks share' : 'The stack shares'} this 2-core machine (and with other work): memory is what is measured here, not speed.`,

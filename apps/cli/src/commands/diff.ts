@@ -9,6 +9,7 @@ import {
   keys,
   parseEntries,
   type RedisClient,
+  streamShortfall,
 } from '@polybot/shared';
 
 export interface IntentView {
@@ -64,21 +65,10 @@ export async function readIntents(redis: RedisClient, ns: string): Promise<Map<s
   return out;
 }
 
-/** How many entries `{ns}:intents` holds against how many were ever appended (Redis ≥ 7), if fewer. */
+/** How many entries `{ns}:intents` holds against how many were ever appended, if fewer. */
 export async function trimmedIntents(redis: RedisClient, ns: string): Promise<TrimmedSide | undefined> {
-  let info: unknown[];
-  try {
-    info = (await redis.xinfo('STREAM', keys(ns).intents)) as unknown[];
-  } catch {
-    return undefined; // no such stream: nothing was trimmed
-  }
-  const field = (name: string) => {
-    const i = info.indexOf(name);
-    return i >= 0 ? Number(info[i + 1]) : Number.NaN;
-  };
-  const kept = field('length');
-  const added = field('entries-added');
-  return Number.isFinite(kept) && Number.isFinite(added) && added > kept ? { ns, kept, added } : undefined;
+  const short = await streamShortfall(redis, keys(ns).intents);
+  return short ? { ns, ...short } : undefined;
 }
 
 export function diffIntents(

@@ -57,6 +57,32 @@ export function fieldsToRecord(flat: unknown): WireFields {
   return out;
 }
 
+/** A stream that holds fewer entries than were ever appended to it (trimmed by MAXLEN, or XDEL). */
+export interface StreamShortfall {
+  kept: number;
+  added: number;
+}
+
+/**
+ * How many entries `key` holds against how many were ever appended (XINFO STREAM, Redis ≥ 7), when it holds
+ * fewer; undefined when it holds them all or does not exist.
+ */
+export async function streamShortfall(redis: RedisClient, key: string): Promise<StreamShortfall | undefined> {
+  let info: unknown[];
+  try {
+    info = (await redis.xinfo('STREAM', key)) as unknown[];
+  } catch {
+    return undefined; // no such stream: nothing is missing from it
+  }
+  const field = (name: string) => {
+    const i = info.indexOf(name);
+    return i >= 0 ? Number(info[i + 1]) : Number.NaN;
+  };
+  const kept = field('length');
+  const added = field('entries-added');
+  return Number.isFinite(kept) && Number.isFinite(added) && added > kept ? { kept, added } : undefined;
+}
+
 /** The millisecond part of a stream entry id (`<ms>-<seq>`), NaN when `id` is not one. */
 export function streamIdMs(id: string): number {
   const dash = id.indexOf('-');
