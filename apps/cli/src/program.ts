@@ -11,7 +11,7 @@ import {
 } from '@polybot/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerBacktest } from './backtest/register.js';
-import { renderDiff, runDiff } from './commands/diff.js';
+import { diffExitCode, renderDiff, runDiff } from './commands/diff.js';
 import { setHalt } from './commands/halt.js';
 import { runRecord } from './commands/record.js';
 import { runReplay } from './commands/replay.js';
@@ -326,12 +326,12 @@ Examples:
     .option('--json', 'print the full difference as JSON', false)
     .addHelpText(
       'after',
-      '\nExits 0 when both runs decided the same, 1 otherwise.\n\nExamples:\n  $ polybot diff polybot replay-1a2b3c4d',
+      "\nExits 0 when both runs decided the same, 1 when they differ, 2 when they differ and a side's intents stream was trimmed (INTENTS_MAXLEN): the difference may be intents it no longer holds.\n\nExamples:\n  $ polybot diff polybot replay-1a2b3c4d",
     )
     .action(async (a: string, b: string, o: { json: boolean }) => {
       const d = await runDiff(redisUrlFrom(io.env), a, b, io.env.REDIS_CLUSTER_NODES);
       io.out.write(o.json ? `${JSON.stringify(d)}\n` : `${renderDiff(a, b, d).join('\n')}\n`);
-      io.setExitCode(d.missing.length + d.extra.length + d.differing.length === 0 ? 0 : 1);
+      io.setExitCode(diffExitCode(d));
     });
 
   registerBacktest(program, io);

@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { GapContract, keys, partition } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffIntents, renderDiff, runDiff } from '../src/commands/diff.js';
+import { diffExitCode, diffIntents, renderDiff, runDiff } from '../src/commands/diff.js';
 import { runRecord } from '../src/commands/record.js';
 import { type ReplayOptions, runReplay } from '../src/commands/replay.js';
 import { openRecording } from '../src/recording/reader.js';
@@ -238,5 +238,8 @@ describe('diff', () => {
     expect(renderDiff(nsA, nsB, d).join('\n')).toContain(
       `warning: ${nsB}:intents holds 3 of the 5 intents appended to it (trimmed at INTENTS_MAXLEN)`,
     );
+    expect(diffExitCode(d)).toBe(2);
+    expect(diffExitCode({ ...d, trimmed: [] })).toBe(1);
+    expect(diffExitCode({ ...d, missing: [] })).toBe(0);
   });
 });

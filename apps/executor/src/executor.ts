@@ -150,6 +150,9 @@ export interface Executor {
 /** Failure reason of jobs that cannot be decoded (dead-lettered, never re-queued). */
 const INVALID_JOB = 'invalid order job';
 
+/** Failure reasons of jobs that ended rejected (their terminal event written first) start with this. */
+const REJECTED_PREFIX = 'order rejected';
+
 /** How many of the newest intents the sweep checks for a lost job. */
 const ORPHAN_SCAN = 500;
 
@@ -325,7 +328,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       metrics.orders.inc({ outcome: 'rejected', code: clip(why.code, 64) });
       log.warn({ intent_id: j.intent_id, code: why.code, reason: why.reason }, 'order rejected');
     }
-    throw new UnrecoverableError(`order rejected: ${why.code}`);
+    throw new UnrecoverableError(`${REJECTED_PREFIX}: ${why.code}`);
   }
 
   async function retryLater(
@@ -417,7 +420,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   async function finishFromTerminal(j: OrderJob, done: Settlement): Promise<JobOutcome> {
     await settle(j, done);
     await state.clear(j.intent_id);
-    if (done.event === 'rejected') throw new UnrecoverableError(`order rejected: ${done.code}`);
+    if (done.event === 'rejected') throw new UnrecoverableError(`${REJECTED_PREFIX}: ${done.code}`);
     return { terminal: 'acked', replayed: true };
   }
 
@@ -449,6 +452,26 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return undefined;
   }
 
+  /**
+   * A job added longer ago than half the records' lifetime may have outlived its terminal and attempt records
+   * (an executor outage, a long retry loop): it is never posted blind. A terminal that still stands settles
+   * it; else the venue is asked for the order; not there: it ends rejected, EXPIRED, and nothing is placed.
+   */
+  async function expireStale(job: Job, token: string | undefined, j: OrderJob, tStart: number): Promise<JobOutcome> {
+    const done = await orderLog.readTerminal(j.intent_id);
+    if (done) return await finishFromTerminal(j, done);
+    const a: Attempt = { attempt: (await state.read(j.intent_id)).attempts, tStart };
+    const settled = await reconcileBeforeDeciding(job, token, j, a, (failure) => ({
+      reason: `reconciling an expired intent failed: ${failure.kind}`,
+    }));
+    if (settled !== undefined) return settled;
+    const ageS = Math.round((clock.now() - job.timestamp) / 1000);
+    return await finishRejected(j, a, {
+      code: 'EXPIRED',
+      reason: `queued ${ageS} s ago, past half of ORDER_RECORDS_TTL_MS: not placed`,
+    });
+  }
+
   async function processJob(job: Job, token: string | undefined): Promise<JobOutcome> {
     const tStart = clock.now();
     const decoded = OrderJobContract.safeDecode(job.data as WireFields);
@@ -471,6 +494,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (job.id !== undefined && job.id !== id)
       log.warn({ job_id: job.id, intent_id: id }, 'job id differs from intent id');
     try {
+      if (!sweepableIntent(retention, job.timestamp, clock.now())) return await expireStale(job, token, j, tStart);
       let body: PlaceOrderBody;
       try {
         body = buildOrderBody(
@@ -643,8 +667,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const q = queue;
     if (!q) return 0;
     let requeued = 0;
+    const nowMs = clock.now();
     for (const job of await q.getFailed(0, 999)) {
       if (!job?.id || job.failedReason === INVALID_JOB) continue;
+      // A rejection was terminal when it failed the job (its record may since have expired), and a job past
+      // half the records' lifetime is not run again.
+      if (job.failedReason?.startsWith(REJECTED_PREFIX) || !sweepableIntent(retention, job.timestamp, nowMs)) continue;
       const d = OrderJobContract.safeDecode(job.data as WireFields);
       if (!d.ok) continue;
       if (await orderLog.readTerminal(d.value.intent_id)) continue;
@@ -690,7 +718,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         continue;
       }
       const data = OrderJobContract.encode({ ...d.value, t_enqueue: clock.now() });
-      await q.add('order', data, { jobId: id, ...jobRetention });
+      // No keep options on the job: the worker's (this executor's retention) apply.
+      await q.add('order', data, { jobId: id });
       added++;
     }
     if (added > 0) {
@@ -769,7 +798,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         log.error({ err }, 'worker error');
       });
       worker.on('failed', (job, err) => {
-        if (!(err instanceof UnrecoverableError) && !String(err?.message).startsWith('order rejected')) {
+        if (!(err instanceof UnrecoverableError) && !String(err?.message).startsWith(REJECTED_PREFIX)) {
           log.error({ job_id: job?.id, err }, 'order job failed');
         }
       });

@@ -13,6 +13,7 @@ import {
   PartitionsMismatchError,
   requireConfig,
   retentionFromConfig,
+  retentionWarnings,
   startOpsServer,
 } from '@polybot/shared';
 import { createExecutor } from './executor.js';
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'venue' }),
   });
   const venue = venueFromClient(client);
+  const retention = retentionFromConfig(cfg);
+  for (const w of retentionWarnings(retention)) logger.warn(w);
   const registry = createMetricsRegistry({ app: 'executor' });
   const executor = createExecutor({
     ns: cfg.POLYBOT_NS,
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
       writesPerSec: cfg.EXECUTOR_WRITES_PER_SEC,
       maxAttempts: cfg.EXECUTOR_MAX_ATTEMPTS,
       slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
-      retention: retentionFromConfig(cfg),
+      retention,
       ...(cfg.EXECUTOR_HEARTBEAT
         ? {
             heartbeat: {

@@ -2,13 +2,15 @@
 // ORDER_JOBS_KEPT, ORDERS_MAXLEN): the order event stream is trimmed, completed jobs beyond the count are
 // removed, and every per-intent record carries the records' TTL.
 
-import { keys, type Retention } from '@polybot/shared';
+import { keys, OrderJobContract, type Retention } from '@polybot/shared';
 import { startRedis, type TestRedis } from '@polybot/shared/testing';
 import { riskLedgerKeys } from '@polybot/strategy-kit';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectFromOrderLog, rebuildProjection } from '../src/projection/rebuild.js';
 import { type FakeVenue, startFakeVenue } from './support/fake-venue.js';
 import {
+  API_KEY,
   enqueue,
   makeJob,
   POLL,
@@ -79,5 +81,51 @@ describe('executor retention', () => {
     expect(rebuilt.missing).toBe(600 - events.length);
     await expect(rebuildProjection(redis, ns)).rejects.toThrow(/no longer holds \d+ of its order events/);
     expect(await redis.hgetall(k.positions)).toEqual(before);
+  });
+
+  it('a job queued longer ago than half the records’ lifetime is never posted blind', async () => {
+    const ns = `${r.ns}old`;
+    venue = await startFakeVenue();
+    const retention: Retention = { recordsTtlMs: 120_000, jobsKept: 100, ordersMaxlen: 1000, intentsMaxlen: 1000 };
+    running = await startExecutor(r.url, ns, venue.url, { retention, sweepIntervalMs: 100 });
+    const redis = running.redis;
+    // Queued 70 s ago: its records (60 s of the 120 s lifetime) may be gone. One was placed before the outage
+    // (the venue has it), the other never was.
+    const [placed, never] = [makeJob(ns, 1), makeJob(ns, 2)];
+    const post = await fetch(`${venue.url}/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'idempotency-key': placed.intent_id },
+      body: JSON.stringify({
+        market_id: placed.market_id,
+        side: 'BUY',
+        outcome: 'Yes',
+        quantity: '10',
+        price: '0.50',
+        order_type: 'market',
+        client_order_id: placed.intent_id,
+      }),
+    });
+    expect(post.status).toBe(200);
+    const postsBefore = venue.posts.length;
+    const k = keys(ns);
+    const q = new Queue(k.ordersQueue, { connection: running.bull, prefix: k.bullPrefix });
+    try {
+      for (const j of [placed, never]) {
+        await q.add('order', OrderJobContract.encode(j), { jobId: j.intent_id, timestamp: Date.now() - 70_000 });
+      }
+    } finally {
+      await q.close();
+    }
+    await expect
+      .poll(async () => {
+        const events = await readOrderEvents(redis, ns);
+        return [placed, never].map((j) => terminalsOf(events, j.intent_id).map((e) => `${e.event}:${e.code ?? ''}`));
+      }, POLL)
+      .toEqual([['acked:'], ['rejected:EXPIRED']]);
+    // Found by reconciliation, or not placed: no POST at all, and the failed-job sweep leaves the rejection alone.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(venue.posts.length).toBe(postsBefore);
+    expect(venue.ledger.get(never.intent_id)).toBeUndefined();
+    expect(terminalsOf(await readOrderEvents(redis, ns), never.intent_id)).toHaveLength(1);
   });
 });

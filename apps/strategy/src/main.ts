@@ -8,6 +8,7 @@ import {
   loadConfigOrExit,
   requireConfig,
   retentionFromConfig,
+  retentionWarnings,
   startOpsServer,
   toMicro,
 } from '@polybot/shared';
@@ -26,6 +27,8 @@ try {
 }
 
 const registry = createMetricsRegistry({ app: 'strategy' });
+const retention = retentionFromConfig(cfg);
+for (const w of retentionWarnings(retention)) logger.warn(w);
 const worker = createStrategyWorker({
   redisUrl: requireConfig(cfg, 'REDIS_URL'),
   ...(cfg.REDIS_CLUSTER_NODES ? { clusterNodes: cfg.REDIS_CLUSTER_NODES } : {}),
@@ -43,7 +46,7 @@ const worker = createStrategyWorker({
   leaseTtlMs: cfg.LEASE_TTL_MS,
   slippageBps: cfg.EXECUTOR_SLIPPAGE_BPS,
   batch: cfg.STRATEGY_BATCH,
-  retention: retentionFromConfig(cfg),
+  retention,
   logger,
   registry,
 });

@@ -69,7 +69,7 @@ describe('intent sink', () => {
     }
   });
 
-  it('keeps what the configured retention says: intents MAXLEN, the markers’ TTL, the jobs’ keep options', async () => {
+  it('keeps what the configured retention says: intents MAXLEN and the markers’ TTL; jobs carry no keep options', async () => {
     const ns = `${redis.ns}r`;
     const k = keys(ns);
     const bull = redis.client().duplicate({ maxRetriesPerRequest: null });
@@ -92,8 +92,9 @@ describe('intent sink', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(retention.recordsTtlMs);
       const job = await sink.queue.getJob(intents[0]?.intent_id ?? '');
-      expect(job?.opts.removeOnComplete).toEqual({ age: 120, count: 7 });
-      expect(job?.opts.removeOnFail).toEqual({ age: 120 });
+      // The executor's worker applies its own retention (ORDER_JOBS_KEPT, ORDER_RECORDS_TTL_MS) to every job.
+      expect(job?.opts.removeOnComplete).toBeUndefined();
+      expect(job?.opts.removeOnFail).toBeUndefined();
     } finally {
       await sink.close();
       bull.disconnect();

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRedis, createRedisClient, keys, OrderJobContract, type RedisClient } from '@polybot/shared';
 import { freePort, startRedis } from '@polybot/shared/testing';
-import { DEFAULT_JOB_OPTIONS, ORDER_JOB_NAME } from '@polybot/strategy';
+import { ORDER_JOB_NAME } from '@polybot/strategy';
 import { Queue, Worker } from 'bullmq';
 import { Pool } from 'undici';
 import { type BenchCase, type BenchContext, now } from '../context.js';
@@ -347,9 +347,7 @@ async function executorStage(redisUrl: string, count: number, ctx: BenchContext)
     );
     for (let i = 0; i < jobs.length; i += 1000) {
       await queue.addBulk(
-        jobs
-          .slice(i, i + 1000)
-          .map((j) => ({ name: ORDER_JOB_NAME, data: j.data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: j.id } })),
+        jobs.slice(i, i + 1000).map((j) => ({ name: ORDER_JOB_NAME, data: j.data, opts: { jobId: j.id } })),
       );
     }
     const exe = await startApp('executor', appMain('executor'), baseEnv(redisUrl, ns, sim));

@@ -116,13 +116,19 @@ export async function runDiff(redisUrl: string, nsA: string, nsB: string, cluste
   }
 }
 
+/** 0: the same decisions; 1: they differ; 2: they differ and a side was trimmed (the cause may be the trim). */
+export function diffExitCode(d: DiffResult): 0 | 1 | 2 {
+  if (d.missing.length + d.extra.length + d.differing.length === 0) return 0;
+  return d.trimmed.length > 0 ? 2 : 1;
+}
+
 export function renderDiff(nameA: string, nameB: string, d: DiffResult, limit = 20): string[] {
   const lines = [
     `${nameA}: ${d.a} intents · ${nameB}: ${d.b} intents · missing ${d.missing.length} · extra ${d.extra.length} · differing ${d.differing.length}`,
   ];
   for (const t of d.trimmed) {
     lines.push(
-      `  warning: ${t.ns}:intents holds ${t.kept} of the ${t.added} intents appended to it (trimmed at INTENTS_MAXLEN): the comparison covers those only`,
+      `  warning: ${t.ns}:intents holds ${t.kept} of the ${t.added} intents appended to it (trimmed at INTENTS_MAXLEN): missing or extra intents may be ones it no longer holds`,
     );
   }
   const show = (label: string, list: IntentView[]) => {

@@ -172,8 +172,25 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
         await take(reply);
       }
       blocking.disconnect();
-      // Stopped (Ctrl-C): what the streams held at that moment still goes into the recording.
-      while ((await take(await readEach(redis))) > 0) {}
+      // Stopped (Ctrl-C): what the streams held at that moment still goes into the recording, up to each
+      // partition's newest entry then (a live ingestor keeps appending; those are left out).
+      const ends = await Promise.all(
+        streams.map(async (key) => (await redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0]),
+      );
+      const rest: [string, unknown][] = [];
+      for (const [p, key] of streams.entries()) {
+        const end = ends[p];
+        if (end === undefined) continue;
+        for (;;) {
+          const from = lastIds[p] ?? '0-0';
+          const chunk = await redis.xrange(key, `(${from}`, end, 'COUNT', 10_000);
+          if (chunk.length === 0) break;
+          rest.push([key, chunk]);
+          lastIds[p] = chunk[chunk.length - 1]?.[0] ?? from;
+          if (chunk.length < 10_000) break;
+        }
+      }
+      await take(rest);
     }
     bar?.stop();
     const trailer = await writer.close();

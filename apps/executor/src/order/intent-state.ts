@@ -47,7 +47,10 @@ if ARGV[1] == '1' then
   if t then return {0, t} end
 end
 local st = redis.call('HMGET', KEYS[2], 'attempts', 'sent')
-if st[2] == '1' then return {1, tonumber(st[1] or '0') or 0} end
+if st[2] == '1' then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  return {1, tonumber(st[1] or '0') or 0}
+end
 local n = redis.call('HINCRBY', KEYS[2], 'attempts', 1)
 redis.call('HSET', KEYS[2], 'sent', '1')
 redis.call('PEXPIRE', KEYS[2], ARGV[2])

@@ -224,15 +224,20 @@ export class PartitionConsumer {
         // (on the same connection, so after that read).
         prefetched = undefined;
         if (this.#mode !== 'run') break;
+        // Redo from the pending list with a state reloaded from the checkpoint.
+        this.#slots.clear();
+        claiming = true;
+        cursor = '0-0';
+        if (err instanceof ReaderReconnectedError) {
+          // Not a failure: the connection is back (on a Cluster, possibly another node's), the pending list is next.
+          o.logger.debug({ partition: this.partition }, err.message);
+          continue;
+        }
         failures++;
         o.metrics.batchErrors.inc();
         const msg = String((err as Error)?.message ?? err);
         if (msg.startsWith('NOGROUP')) needGroup = true;
         o.logger.warn({ err, partition: this.partition, failures }, 'partition batch failed: retrying from pending');
-        // Redo from the pending list with a state reloaded from the checkpoint.
-        this.#slots.clear();
-        claiming = true;
-        cursor = '0-0';
         await delay(Math.min(2000, 25 * 2 ** Math.min(failures, 7)));
       }
     }

@@ -9,7 +9,6 @@ import {
   IntentContract,
   type Keys,
   OrderJobContract,
-  orderJobRetention,
   type Retention,
   scriptCommand,
 } from '@polybot/shared';
@@ -17,12 +16,6 @@ import { type JobsOptions, Queue } from 'bullmq';
 
 /** The job name of every order job. */
 export const ORDER_JOB_NAME = 'order';
-
-/**
- * Default job retention (DEFAULT_RETENTION): completed jobs for 24 h and at most 10 000 of them, failed ones
- * 7 d. A late duplicate of a removed job is still harmless: the executor's terminal record outlives it.
- */
-export const DEFAULT_JOB_OPTIONS: JobsOptions = orderJobRetention(DEFAULT_RETENTION);
 
 /** The marker of an intent appended to `{ns}:intents`; its hash tag is the stream's name (same slot). */
 export function intentLoggedKey(k: Keys, id: string): string {
@@ -43,11 +36,11 @@ export interface IntentSinkOptions {
   redis: RedisClient;
   keys: Keys;
   clock: Clock;
-  /** Extra job options (attempts, backoff…); jobId is always the intent id. Default DEFAULT_JOB_OPTIONS. */
+  /** Extra job options (attempts, backoff…); jobId is always the intent id. None by default (keep options are the executor's worker's). */
   jobOptions?: JobsOptions;
   /**
-   * What Redis keeps per intent: the jobs' keep options, the "appended" markers' lifetime (the records' TTL)
-   * and the MAXLEN of `{ns}:intents`. Default DEFAULT_RETENTION.
+   * What Redis keeps per intent: the "appended" markers' lifetime (the records' TTL) and the MAXLEN of
+   * `{ns}:intents`. Default DEFAULT_RETENTION. Jobs carry no keep options: the executor's worker decides.
    */
   retention?: Retention;
 }
@@ -72,7 +65,7 @@ export function createIntentSink(o: IntentSinkOptions): IntentSink {
   const queue = new Queue(o.keys.ordersQueue, {
     connection: o.queueConnection,
     prefix: o.keys.bullPrefix,
-    defaultJobOptions: { ...orderJobRetention(retention), ...(o.jobOptions ?? {}) },
+    ...(o.jobOptions ? { defaultJobOptions: o.jobOptions } : {}),
   });
   const maxlen = retention.intentsMaxlen;
   let closing: Promise<void> | undefined;

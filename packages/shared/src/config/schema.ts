@@ -2,7 +2,12 @@
 // is generated from this list (npm run env:example) and a test keeps the two in sync.
 
 import { z } from 'zod';
-import { MIN_RECORDS_TTL_MS } from '../redis/retention.js';
+
+/**
+ * The shortest ORDER_RECORDS_TTL_MS accepted (for tests and benchmarks that must see retention fill). Below an
+ * hour the processes warn: an executor outage longer than the TTL can settle a stalled order twice.
+ */
+export const MIN_RECORDS_TTL_MS = 60_000;
 
 export interface EnvVarSpec {
   /** Environment variable name. */
@@ -220,7 +225,7 @@ export const ENV_SPECS = [
   // Retention of what each order leaves in Redis (strategy and executor)
   {
     name: 'ORDER_RECORDS_TTL_MS',
-    doc: 'Lifetime of per-intent records (terminal, attempt, appended and applied markers; failed jobs); a duplicate is recognised this long.',
+    doc: 'Lifetime of per-intent records (terminal, attempt, appended and applied markers; failed jobs); a duplicate is recognised this long. Keep it above your longest executor outage.',
     default: '604800000',
     schema: ms.min(MIN_RECORDS_TTL_MS),
   },
@@ -232,15 +237,15 @@ export const ENV_SPECS = [
   },
   {
     name: 'ORDERS_MAXLEN',
-    doc: 'Approximate retention of the order event stream {ns}:orders (XADD MAXLEN ~).',
+    doc: 'Approximate retention of the order event stream {ns}:orders (XADD MAXLEN ~; at least 10000).',
     default: '1000000',
-    schema: posInt,
+    schema: posInt.min(10_000),
   },
   {
     name: 'INTENTS_MAXLEN',
-    doc: 'Approximate retention of the approved intent stream {ns}:intents (XADD MAXLEN ~).',
+    doc: 'Approximate retention of the approved intent stream {ns}:intents (XADD MAXLEN ~; at least 10000, the orphan sweep reads its tail).',
     default: '1000000',
-    schema: posInt,
+    schema: posInt.min(10_000),
   },
   // Simulator
   { name: 'SIM_HOST', doc: 'Simulator bind address.', default: '127.0.0.1', schema: z.string().min(1) },

@@ -4,6 +4,7 @@ import {
   DEFAULT_RETENTION,
   orderJobRetention,
   retentionFromConfig,
+  retentionWarnings,
   settledRecordTtlMs,
   sweepableIntent,
 } from './retention.js';
@@ -29,17 +30,28 @@ describe('retention', () => {
     const cfg = loadConfig({
       ORDER_RECORDS_TTL_MS: '60000',
       ORDER_JOBS_KEPT: '5',
-      ORDERS_MAXLEN: '20',
-      INTENTS_MAXLEN: '30',
+      ORDERS_MAXLEN: '20000',
+      INTENTS_MAXLEN: '30000',
     });
     expect(retentionFromConfig(cfg)).toEqual({
       recordsTtlMs: 60_000,
       jobsKept: 5,
-      ordersMaxlen: 20,
-      intentsMaxlen: 30,
+      ordersMaxlen: 20_000,
+      intentsMaxlen: 30_000,
     });
     expect(() => loadConfig({ ORDER_RECORDS_TTL_MS: '59999' })).toThrow(/ORDER_RECORDS_TTL_MS/);
     expect(() => loadConfig({ ORDER_JOBS_KEPT: '0' })).toThrow(/ORDER_JOBS_KEPT/);
+    // The orphan sweep reads the intents' tail: the streams keep at least 10 000 entries.
+    expect(() => loadConfig({ INTENTS_MAXLEN: '9999' })).toThrow(/INTENTS_MAXLEN/);
+    expect(() => loadConfig({ ORDERS_MAXLEN: '9999' })).toThrow(/ORDERS_MAXLEN/);
+  });
+
+  it('warns at start when the records TTL is under an hour', () => {
+    expect(retentionWarnings(DEFAULT_RETENTION)).toEqual([]);
+    expect(retentionWarnings({ ...DEFAULT_RETENTION, recordsTtlMs: 3_600_000 })).toEqual([]);
+    const [w] = retentionWarnings({ ...DEFAULT_RETENTION, recordsTtlMs: 60_000 });
+    expect(w).toMatch(/ORDER_RECORDS_TTL_MS=60000 is under an hour/);
+    expect(w).toMatch(/never placed twice/);
   });
 
   it('the orphan sweep looks back half the records TTL, by the entry id’s time', () => {

@@ -28,8 +28,17 @@ export const DEFAULT_RETENTION: Readonly<Retention> = Object.freeze({
   intentsMaxlen: 1_000_000,
 });
 
-/** The shortest ORDER_RECORDS_TTL_MS accepted: far beyond any redelivery (lease, stall and sweep timers). */
-export const MIN_RECORDS_TTL_MS = 60_000;
+/** Below this ORDER_RECORDS_TTL_MS the processes warn at start. */
+export const SAFE_RECORDS_TTL_MS = 3_600_000;
+
+/** What to warn about at start-up: a records TTL short enough for an executor outage to outlast it. */
+export function retentionWarnings(r: Retention): string[] {
+  return r.recordsTtlMs < SAFE_RECORDS_TTL_MS
+    ? [
+        `ORDER_RECORDS_TTL_MS=${r.recordsTtlMs} is under an hour: an order job stalled by an executor outage longer than that can be settled twice (its fill counted twice in the projection); it is never placed twice`,
+      ]
+    : [];
+}
 
 export function retentionFromConfig(
   cfg: Pick<Config, 'ORDER_RECORDS_TTL_MS' | 'ORDER_JOBS_KEPT' | 'ORDERS_MAXLEN' | 'INTENTS_MAXLEN'>,
@@ -58,7 +67,10 @@ export function orderJobRetention(r: Retention): {
   };
 }
 
-/** Whether an intent appended at `appendedMs` is still young enough for the orphan sweep to re-enqueue. */
+/**
+ * Whether an intent appended (or its job added) at `appendedMs` is young enough that its records are sure
+ * to be there: older ones are never sent blind (the executor asks the venue) nor re-run by a sweep.
+ */
 export function sweepableIntent(r: Retention, appendedMs: number, nowMs: number): boolean {
   return nowMs - appendedMs < r.recordsTtlMs / 2;
 }
