@@ -4,10 +4,11 @@
 // each other. `stop()` finishes the batch in hand (acked) and returns; `abort()` stops at once.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Keys, Logger, RedisClient } from '@polybot/shared';
+import { type Keys, type Logger, type RedisClient, runScript } from '@polybot/shared';
 import type { Cluster, Redis } from 'ioredis';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import type { Lease } from '../ownership/lease-manager.js';
+import { FENCED_CLAIM } from '../ownership/lease-scripts.js';
 import type { BatchProcessor, SlotRecord } from './batch-processor.js';
 
 export interface PartitionConsumerOptions {
@@ -172,15 +173,17 @@ export class PartitionConsumer {
         }
         let entries: unknown;
         if (claiming) {
-          const reply = (await o.reader.xautoclaim(
-            stream,
-            k.strategyGroup,
-            o.consumer,
-            0,
-            cursor,
-            'COUNT',
-            o.batch,
-          )) as unknown as [string, unknown[], string[]?];
+          const reply = (await runScript(
+            o.reader,
+            FENCED_CLAIM,
+            [k.lease(this.partition), stream],
+            [o.lease.value, k.strategyGroup, o.consumer, cursor, o.batch],
+          )) as [string, unknown[], string[]?] | null;
+          if (reply === null) {
+            // The lease is no longer ours: the new owner has the pending list.
+            o.onFenced(this);
+            break;
+          }
           cursor = String(reply[0]);
           entries = reply[1];
           const trimmed = reply[2]?.length ?? 0;

@@ -89,3 +89,16 @@ for g = 1, groups do
 end
 return acked
 `);
+
+/**
+ * Fenced claim of the partition's pending entries: XAUTOCLAIM (min idle 0) only while the lease is ours. A
+ * consumer that lost its lease without knowing yet (a Redis restart forgot the lease, another worker took it
+ * and claimed the pending list) must not take entries back into its own pending list, where the new owner,
+ * reading new entries by then, would never look.
+ * KEYS: lease, tick stream. ARGV: lease value, group, consumer, cursor, count.
+ * Returns the XAUTOCLAIM reply, or false when the lease is not ours (nothing is claimed).
+ */
+export const FENCED_CLAIM = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+return redis.call('XAUTOCLAIM', KEYS[2], ARGV[2], ARGV[3], 0, ARGV[4], 'COUNT', ARGV[5])
+`);

@@ -1,0 +1,48 @@
+// Regression (chaos suite, seed 20261126, in CI): after a Redis restart forgot a lease, another worker took the
+// partition and claimed its pending entries; the old consumer, not yet aware, claimed them back into its own
+// pending list and was then fenced at its ack. The new owner, reading new entries by then, never looked at
+// them again: 2 entries pending for good, one decision lost. The claim is now fenced like the ack.
+
+import { keys, runScript } from '@polybot/shared';
+import { startRedis, type TestRedis } from '@polybot/shared/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FENCED_CLAIM } from '../src/ownership/lease-scripts.js';
+import { market, T0, tickArgs } from './helpers.js';
+
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+describe('fenced claim', () => {
+  it('a consumer whose lease is gone claims nothing; the lease holder claims the pending entries', async () => {
+    const k = keys(`${redis.ns}fc`);
+    const c = redis.client();
+    const stream = k.ticks(0);
+    await c.xgroup('CREATE', stream, k.strategyGroup, '0', 'MKSTREAM');
+    for (const t of [0, 1, 2])
+      await c.xadd(stream, '*', ...tickArgs({ market: market(1), yes: 300_000, emit: T0 + t }));
+    // Delivered to the new owner, which holds the lease now.
+    await c.xreadgroup('GROUP', k.strategyGroup, 'new', 'COUNT', 10, 'STREAMS', stream, '>');
+    await c.set(k.lease(0), 'new|2', 'PX', 60_000);
+
+    const stale = await runScript(c, FENCED_CLAIM, [k.lease(0), stream], ['old|1', k.strategyGroup, 'old', '0-0', 10]);
+    expect(stale).toBeNull();
+    const pending = (await c.xpending(stream, k.strategyGroup)) as [number, string, string, [string, string][]];
+    expect(pending[0]).toBe(3);
+    expect(pending[3]).toEqual([['new', '3']]);
+
+    const own = (await runScript(
+      c,
+      FENCED_CLAIM,
+      [k.lease(0), stream],
+      ['new|2', k.strategyGroup, 'new', '0-0', 10],
+    )) as [string, unknown[]];
+    expect(own[0]).toBe('0-0');
+    expect(own[1]).toHaveLength(3);
+  });
+});
