@@ -8,7 +8,7 @@ import { type Keys, type Logger, type RedisClient, runScript } from '@polybot/sh
 import type { Cluster, Redis } from 'ioredis';
 import type { WorkerMetrics } from '../ops/metrics.js';
 import type { Lease } from '../ownership/lease-manager.js';
-import { FENCED_CLAIM } from '../ownership/lease-scripts.js';
+import { FENCED_CLAIM, FENCED_READ } from '../ownership/lease-scripts.js';
 import type { BatchProcessor, SlotRecord } from './batch-processor.js';
 
 export interface PartitionConsumerOptions {
@@ -34,6 +34,14 @@ export class ReaderReconnectedError extends Error {
   constructor() {
     super('the reader reconnected during a read: taking the pending entries first');
     this.name = 'ReaderReconnectedError';
+  }
+}
+
+/** A fenced read or claim found the lease held by someone else: the partition is no longer ours. */
+class LeaseGoneError extends Error {
+  constructor() {
+    super('the lease is no longer ours');
+    this.name = 'LeaseGoneError';
   }
 }
 
@@ -143,27 +151,35 @@ export class PartitionConsumer {
     let failures = 0;
     let needGroup = true;
     let prefetched: Promise<unknown> | undefined;
+    /** Set when the last fenced read found nothing new: the stream's newest id then, to wait after. */
+    let waitAfter: string | undefined;
     const readNew = async (): Promise<unknown> => {
-      this.#blocked = true;
+      // Any close from here on (during the wait too, conservatively) sends the loop to the pending list first.
       const epoch = this.#readerEpoch;
-      try {
-        const reply = (await o.reader.xreadgroup(
-          'GROUP',
-          k.strategyGroup,
-          o.consumer,
-          'COUNT',
-          o.batch,
-          'BLOCK',
-          o.blockMs,
-          'STREAMS',
-          stream,
-          '>',
-        )) as [string, unknown[]][] | null;
-        if (this.#readerEpoch !== epoch) throw new ReaderReconnectedError();
-        return reply?.[0]?.[1] ?? [];
-      } finally {
-        this.#blocked = false;
+      if (waitAfter !== undefined) {
+        // Nothing was new: wait for an entry after the newest one, with a read that delivers nothing.
+        this.#blocked = true;
+        try {
+          await o.reader.xread('COUNT', 1, 'BLOCK', o.blockMs, 'STREAMS', stream, waitAfter);
+        } finally {
+          this.#blocked = false;
+        }
+        waitAfter = undefined;
+        if (this.#mode !== 'run') return [];
       }
+      const reply = (await runScript(
+        o.reader,
+        FENCED_READ,
+        [k.lease(this.partition), stream],
+        [o.lease.value, k.strategyGroup, o.consumer, o.batch],
+      )) as [number, unknown] | null;
+      if (this.#readerEpoch !== epoch) throw new ReaderReconnectedError();
+      if (reply === null) throw new LeaseGoneError();
+      if (reply[0] === 0) {
+        waitAfter = String(reply[1]);
+        return [];
+      }
+      return (reply[1] as [string, unknown[]][])[0]?.[1] ?? [];
     };
     while (this.#mode === 'run') {
       try {
@@ -179,11 +195,8 @@ export class PartitionConsumer {
             [k.lease(this.partition), stream],
             [o.lease.value, k.strategyGroup, o.consumer, cursor, o.batch],
           )) as [string, unknown[], string[]?] | null;
-          if (reply === null) {
-            // The lease is no longer ours: the new owner has the pending list.
-            o.onFenced(this);
-            break;
-          }
+          // The lease is no longer ours: the new owner has the pending list.
+          if (reply === null) throw new LeaseGoneError();
           cursor = String(reply[0]);
           entries = reply[1];
           const trimmed = reply[2]?.length ?? 0;
@@ -226,7 +239,12 @@ export class PartitionConsumer {
         // A read still in flight delivers into this consumer's pending list, which the claim path reads next
         // (on the same connection, so after that read).
         prefetched = undefined;
+        waitAfter = undefined;
         if (this.#mode !== 'run') break;
+        if (err instanceof LeaseGoneError) {
+          o.onFenced(this);
+          break;
+        }
         // Redo from the pending list with a state reloaded from the checkpoint.
         this.#slots.clear();
         claiming = true;
@@ -239,7 +257,8 @@ export class PartitionConsumer {
         failures++;
         o.metrics.batchErrors.inc();
         const msg = String((err as Error)?.message ?? err);
-        if (msg.startsWith('NOGROUP')) needGroup = true;
+        // From a script the error keeps its code but may carry a prefix: look for it anywhere.
+        if (msg.includes('NOGROUP')) needGroup = true;
         o.logger.warn({ err, partition: this.partition, failures }, 'partition batch failed: retrying from pending');
         await delay(Math.min(2000, 25 * 2 ** Math.min(failures, 7)));
       }

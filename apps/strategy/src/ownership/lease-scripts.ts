@@ -102,3 +102,20 @@ export const FENCED_CLAIM = luaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 return redis.call('XAUTOCLAIM', KEYS[2], ARGV[2], ARGV[3], 0, ARGV[4], 'COUNT', ARGV[5])
 `);
+
+/**
+ * Fenced read of new entries: XREADGROUP `>` (no BLOCK: scripts do not block) only while the lease is ours. A
+ * consumer that lost its lease without knowing yet must not take new entries into its own pending list: the
+ * new owner would read past them and decide newer ticks first. When nothing is new, the reply carries the
+ * stream's newest id, after which the consumer waits with a plain XREAD BLOCK (which takes nothing).
+ * KEYS: lease, tick stream. ARGV: lease value, group, consumer, count.
+ * Returns {1, XREADGROUP reply}, {0, newest id or '0-0'}, or false when the lease is not ours.
+ */
+export const FENCED_READ = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')
+if r then return {1, r} end
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if last[1] then return {0, last[1][1]} end
+return {0, '0-0'}
+`);
