@@ -171,12 +171,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const lifecycle = new Lifecycle('executor');
   const metrics = createExecutorMetrics(deps.registry ?? new Registry());
   const retention = o.retention ?? DEFAULT_RETENTION;
-  const jobRetention = orderJobRetention(retention);
   const settledTtl = { ttlMs: settledRecordTtlMs(retention) };
-  const orderLog = createOrderLog(deps.redis, k.orders, deps.ns, {
-    ttlMs: retention.recordsTtlMs,
-    maxlen: retention.ordersMaxlen,
-  });
+  const orderLog = createOrderLog(deps.redis, k.orders, deps.ns, retention);
   const state = createIntentStateStore(deps.redis, deps.ns, retention);
   let worker: Worker | undefined;
   let queue: Queue | undefined;
@@ -791,7 +787,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         lockDuration: o.lockDurationMs ?? 30_000,
         stalledInterval: o.stalledIntervalMs ?? 15_000,
         maxStalledCount: o.maxStalledCount ?? 10,
-        ...jobRetention,
+        ...orderJobRetention(retention),
       });
       worker.on('error', (err) => {
         metrics.internalErrors.inc({ stage: 'worker' });

@@ -140,8 +140,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
         }
         return out;
       };
-      /** Writes what a read returned, merged in entry-time order; returns how many entries it held. */
-      const take = async (reply: [string, unknown][]): Promise<number> => {
+      /** Writes what a read returned, merged in entry-time order. */
+      const take = async (reply: [string, unknown][]): Promise<void> => {
         const batch: PartitionEntry[] = [];
         for (const [key, raw] of reply) {
           const p = streams.indexOf(key);
@@ -159,7 +159,6 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
         }
         bar?.setTotal(Math.max(written, total));
         tickBar();
-        return batch.length;
       };
       while (!stop) {
         let reply: [string, unknown][];

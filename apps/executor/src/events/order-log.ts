@@ -13,6 +13,7 @@ import {
   type OrderEvent,
   OrderEventContract,
   type RedisClient,
+  type Retention,
   runScript,
 } from '@polybot/shared';
 import { z } from 'zod';
@@ -78,20 +79,17 @@ export function parseSettlement(raw: unknown): Settlement | undefined {
   }
 }
 
-export interface OrderLogRetention {
-  /** How long terminal markers live (a job re-enqueued within it is recognised). Default 7 days. */
-  ttlMs: number;
-  /** Approximate MAXLEN of the orders stream. Default 1 000 000. */
-  maxlen: number;
-}
-
+/**
+ * `retention`: terminal markers live `recordsTtlMs` (a job re-enqueued within it is recognised); events are
+ * appended with MAXLEN ~ `ordersMaxlen`. Default DEFAULT_RETENTION.
+ */
 export function createOrderLog(
   redis: RedisClient,
   ordersKey: string,
   ns: string,
-  retention: OrderLogRetention = { ttlMs: DEFAULT_RETENTION.recordsTtlMs, maxlen: DEFAULT_RETENTION.ordersMaxlen },
+  retention: Pick<Retention, 'recordsTtlMs' | 'ordersMaxlen'> = DEFAULT_RETENTION,
 ): OrderLog {
-  const { ttlMs, maxlen } = retention;
+  const { recordsTtlMs: ttlMs, ordersMaxlen: maxlen } = retention;
   const terminalKey = (intentId: string) => `${ns}:exec:{${ordersKey}}:term:${intentId}`;
   return {
     terminalKey,

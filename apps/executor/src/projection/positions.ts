@@ -9,7 +9,7 @@
 // ORDER_RECORDS_TTL_MS) makes a second application a no-op. The average-cost share of
 // a partial SELL is rounded to the micro-unit.
 
-import { luaScript, type RedisClient, runScript } from '@polybot/shared';
+import { DEFAULT_RETENTION, luaScript, type RedisClient, runScript } from '@polybot/shared';
 
 const APPLY = luaScript(`
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[6]) then return 0 end
@@ -56,7 +56,7 @@ export async function applyFill(
   positionsKey: string,
   ns: string,
   fill: Fill,
-  markerTtlMs = 7 * 86_400_000,
+  markerTtlMs = DEFAULT_RETENTION.recordsTtlMs,
 ): Promise<boolean> {
   if (fill.filled <= 0 && fill.fee <= 0) return false;
   const marker = `${ns}:exec:{${positionsKey}}:applied:${fill.intentId}`;

@@ -14,7 +14,15 @@
 //                                                      m, o, s, q, n (reserved notional)
 // A reserved record has no TTL (it waits for the executor); committed, released and blocked ones expire.
 
-import { keys, luaScript, type Micro, type RedisClient, runScript } from '@polybot/shared';
+import {
+  DEFAULT_RETENTION,
+  keys,
+  luaScript,
+  type Micro,
+  type RedisClient,
+  runScript,
+  settledRecordTtlMs,
+} from '@polybot/shared';
 import type { PositionView } from '../strategy.js';
 import { positionKey, type ReservationStatus, riskNotional, type SettleResult } from './risk-rules.js';
 
@@ -47,8 +55,8 @@ export function riskLedgerKeys(ns: string): RiskLedgerKeys {
   };
 }
 
-/** How long committed and released records are kept (a late duplicate still finds them): 24 h. */
-export const SETTLED_TTL_MS = 86_400_000;
+/** How long committed and released records are kept by default (a late duplicate still finds them): 24 h. */
+export const SETTLED_TTL_MS = settledRecordTtlMs(DEFAULT_RETENTION);
 
 /** Lua helper shared by the ledger scripts: exact integer to string (Lua's tostring would use %.14g). */
 export const LUA_INT = "local function int(x) return string.format('%d', x) end\n";
