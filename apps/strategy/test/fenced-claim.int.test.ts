@@ -69,4 +69,30 @@ describe('fenced claim', () => {
     expect(got[1][0]?.[1].map(([id]) => id)).toEqual(ids);
     expect(await read('new|2', 'new')).toEqual([0, ids[1]]);
   });
+
+  it('a fenced read sent behind a blocked XREAD on the same connection runs when the wait ends, with what ended it', async () => {
+    const k = keys(`${redis.ns}fw`);
+    const c = redis.client();
+    const stream = k.ticks(0);
+    await c.xgroup('CREATE', stream, k.strategyGroup, '0', 'MKSTREAM');
+    await c.set(k.lease(0), 'own|1', 'PX', 60_000);
+    const before = String(await c.xadd(stream, '*', ...tickArgs({ market: market(1), yes: 300_000, emit: T0 })));
+    await c.xreadgroup('GROUP', k.strategyGroup, 'own', 'COUNT', 10, 'STREAMS', stream, '>');
+    const reader = c.duplicate();
+    try {
+      // What the consumer sends when the stream was drained: the wait, and the fenced read right behind it.
+      const wait = reader.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', stream, before);
+      const read = runScript(reader, FENCED_READ, [k.lease(0), stream], ['own|1', k.strategyGroup, 'own', 10]);
+      await new Promise((r) => setTimeout(r, 100));
+      const id = String(await c.xadd(stream, '*', ...tickArgs({ market: market(1), yes: 310_000, emit: T0 + 1 })));
+      const woke = (await wait) as [string, [string, string[]][]][];
+      expect(woke[0]?.[1].map(([x]) => x)).toEqual([id]);
+      // Had it run before the wait ended, it would have found nothing new ([0, newest id]).
+      const got = (await read) as [number, [string, [string, string[]][]][]];
+      expect(got[0]).toBe(1);
+      expect(got[1][0]?.[1].map(([x]) => x)).toEqual([id]);
+    } finally {
+      reader.disconnect();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // The read loop of one held partition. On takeover it first claims and processes the group's pending
 // entries (XAUTOCLAIM from 0-0, in id order: what a dead owner read but never acked), then reads new ones
-// with XREADGROUP COUNT n BLOCK. It owns a blocking connection of its own, so partitions never wait on
-// each other. `stop()` finishes the batch in hand (acked) and returns; `abort()` stops at once.
+// with XREADGROUP COUNT n in a script that checks the lease first, behind a plain XREAD BLOCK when the stream
+// was drained. It owns a blocking connection of its own, so partitions never wait on each other. `stop()` finishes the batch in hand (acked) and returns; `abort()` stops at once.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Keys, type Logger, type RedisClient, runScript } from '@polybot/shared';
@@ -151,35 +151,54 @@ export class PartitionConsumer {
     let failures = 0;
     let needGroup = true;
     let prefetched: Promise<unknown> | undefined;
-    /** Set when the last fenced read found nothing new: the stream's newest id then, to wait after. */
+    /**
+     * Set when the last fenced read left nothing behind (it found nothing new, or fewer entries than it asked
+     * for): the id to wait after, the stream's newest then or the last entry delivered.
+     */
     let waitAfter: string | undefined;
-    const readNew = async (): Promise<unknown> => {
-      // Any close from here on (during the wait too, conservatively) sends the loop to the pending list first.
-      const epoch = this.#readerEpoch;
-      if (waitAfter !== undefined) {
-        // Nothing was new: wait for an entry after the newest one, with a read that delivers nothing.
-        this.#blocked = true;
-        try {
-          await o.reader.xread('COUNT', 1, 'BLOCK', o.blockMs, 'STREAMS', stream, waitAfter);
-        } finally {
-          this.#blocked = false;
-        }
-        waitAfter = undefined;
-        if (this.#mode !== 'run') return [];
-      }
-      const reply = (await runScript(
+    const fencedRead = () =>
+      runScript(
         o.reader,
         FENCED_READ,
         [k.lease(this.partition), stream],
         [o.lease.value, k.strategyGroup, o.consumer, o.batch],
-      )) as [number, unknown] | null;
+      ) as Promise<[number, unknown] | null>;
+    const readNew = async (): Promise<unknown> => {
+      // Any close from here on (during the wait too, conservatively) sends the loop to the pending list first.
+      const epoch = this.#readerEpoch;
+      let pending: Promise<[number, unknown] | null>;
+      if (waitAfter !== undefined) {
+        // Wait for an entry after waitAfter with a read that delivers nothing, and send the fenced read right
+        // behind it on the same connection: Redis runs a blocked client's next command as soon as the wait
+        // ends, so both replies come back together and a new tick costs one wake-up, not two round trips.
+        this.#blocked = true;
+        const wait = o.reader.xread('COUNT', 1, 'BLOCK', o.blockMs, 'STREAMS', stream, waitAfter);
+        pending = fencedRead();
+        pending.catch(() => {});
+        try {
+          await wait;
+        } finally {
+          this.#blocked = false;
+        }
+        waitAfter = undefined;
+      } else {
+        pending = fencedRead();
+      }
+      // On a stop the wait is unblocked; what the fenced read delivered is still processed (stop finishes the
+      // batch in hand), so nothing is left pending for this consumer.
+      const reply = await pending;
       if (this.#readerEpoch !== epoch) throw new ReaderReconnectedError();
       if (reply === null) throw new LeaseGoneError();
       if (reply[0] === 0) {
         waitAfter = String(reply[1]);
         return [];
       }
-      return (reply[1] as [string, unknown[]][])[0]?.[1] ?? [];
+      const entries = (reply[1] as [string, unknown[]][])[0]?.[1] ?? [];
+      // A short batch drained the stream when it was read: the next read waits after its last entry (and
+      // returns at once if more came meanwhile) instead of asking the fenced script first.
+      const last = entries.length < o.batch ? (entries.at(-1) as [unknown] | undefined)?.[0] : undefined;
+      if (typeof last === 'string') waitAfter = last;
+      return entries;
     };
     while (this.#mode === 'run') {
       try {
