@@ -25,6 +25,8 @@ const LOCKSTEP_PARAMS = { ...PARAMS, stagger: false };
 const MAIN_RATE = 1000;
 const TARGET_P50 = 1;
 const TARGET_P99 = 5;
+/** Measured window of the side runs at the main rate (1 and 4 workers, the lockstep load). */
+const SIDE_RUN_MS = 15_000;
 
 interface Plan {
   rate: number;
@@ -264,7 +266,7 @@ export const pipelineCase: BenchCase = {
         scaling.push(
           await runRate(
             redis.url,
-            { rate: MAIN_RATE, warmupMs: 4000, durationMs: 20_000, baselineMs: 0, workers },
+            { rate: MAIN_RATE, warmupMs: 4000, durationMs: SIDE_RUN_MS, baselineMs: 0, workers },
             ctx,
           ),
         );
@@ -275,7 +277,7 @@ export const pipelineCase: BenchCase = {
         ? undefined
         : await runRate(
             redis.url,
-            { rate: MAIN_RATE, warmupMs: 4000, durationMs: 20_000, baselineMs: 0, lockstep: true },
+            { rate: MAIN_RATE, warmupMs: 4000, durationMs: SIDE_RUN_MS, baselineMs: 0, lockstep: true },
             ctx,
           );
 
@@ -405,7 +407,7 @@ export const pipelineCase: BenchCase = {
       );
       if (missed && main) {
         const b = bursts(main.events);
-        const lone = xpaced.p50 + qpaced32.p50 + 4 * xhop.p50;
+        const lone = xpaced.p50 + qpaced32.p50 + 3 * xhop.p50;
         let lockstepNote = '';
         if (lockstep) {
           const lb = bursts(lockstep.events);
@@ -417,7 +419,7 @@ export const pipelineCase: BenchCase = {
             main.events.map((e) => ((e[to] as number | undefined) ?? 0) - ((e[from] as number | undefined) ?? 0)),
           );
         latency.notes?.push(
-          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor (the dedup script's XADD) → strategy (a plain XREAD wakes; the fenced XREADGROUP script that takes the entry only while the partition's lease is ours, 1 round trip; position views, 1 round trip; risk gate, 1 round trip; job add) → executor (the marker's BZPOPMIN wakes; BullMQ moveToActive, then a second moveToActive before the first job starts, at concurrency above 1; the pre-POST script, 1 round trip) → POST. That is eight Redis commands one after another and two one-way hand-offs, each a process wake-up, on 2 cores shared by five processes and Redis. The bare hops at the pipeline's pace (floor table) cost ${fmtMs(xpaced.p50 + qpaced32.p50)} at p50 (stream hop plus queue hop at the executor's concurrency); with four more round trips (fenced read, position views, risk gate, pre-POST script; one closed-loop stream hop, ${fmtMs(xhop.p50)}, each) a lone order on an idle machine would take about ${fmtMs(lone)}, ${lone <= TARGET_P50 ? 'under' : 'over'} the ${TARGET_P50} ms target. In the pipeline the hops were recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)}, decide → enqueue ${fmtMs(hop('t_decide', 't_enqueue').p50)}, enqueue → job start ${fmtMs(hop('t_enqueue', 't_start').p50)} and job start → sent ${fmtMs(hop('t_start', 't_sent').p50)} at p50: the difference is waiting, for a core (runnable tasks waited ${Number.isFinite(main.pressure) ? `${main.pressure.toFixed(0)}%` : 'an unknown share'} of the time in this window, load ${main.load.toFixed(1)}; the run-queue table gives each process's share) and behind other orders (${b.mean.toFixed(1)} orders per venue millisecond on average, up to ${b.max}${lockstepNote}). Cutting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, or cores to spare. The single-process baseline takes t_sent when it hands a POST to its connection pool, in the process that read the frame, so none of this shows in its figure.`,
+          `Why the ${fmtRate(MAIN_RATE)} target is missed here: the path from t_recv to t_sent crosses four processes and Redis, in sequence: ingestor (the dedup script's XADD) → strategy (a plain XREAD BLOCK wakes, with the fenced XREADGROUP script, which takes the entry only while the partition's lease is ours, queued right behind it on the same connection, so both replies come at one wake-up; position views, 1 round trip; risk gate, 1 round trip; job add) → executor (the marker's BZPOPMIN wakes; BullMQ moveToActive, then a second moveToActive before the first job starts, at concurrency above 1; the pre-POST script, 1 round trip) → POST. That is six Redis round trips one after another (position views, risk gate, job add, two moveToActive, the pre-POST script) and two one-way hand-offs (the stream, the queue's marker), each a process wake-up, on 2 cores shared by five processes and Redis. The bare hops at the pipeline's pace (floor table) cost ${fmtMs(xpaced.p50 + qpaced32.p50)} at p50 (stream hop plus queue hop at the executor's concurrency); with three more round trips (position views, risk gate, pre-POST script; one closed-loop stream hop, ${fmtMs(xhop.p50)}, each) a lone order on an idle machine would take about ${fmtMs(lone)}, ${lone <= TARGET_P50 ? 'under' : 'over'} the ${TARGET_P50} ms target. In the pipeline the hops were recv → decide ${fmtMs(hop('t_recv', 't_decide').p50)}, decide → enqueue ${fmtMs(hop('t_decide', 't_enqueue').p50)}, enqueue → job start ${fmtMs(hop('t_enqueue', 't_start').p50)} and job start → sent ${fmtMs(hop('t_start', 't_sent').p50)} at p50: the difference is waiting, for a core (runnable tasks waited ${Number.isFinite(main.pressure) ? `${main.pressure.toFixed(0)}%` : 'an unknown share'} of the time in this window, load ${main.load.toFixed(1)}; the run-queue table gives each process's share) and behind other orders (${b.mean.toFixed(1)} orders per venue millisecond on average, up to ${b.max}${lockstepNote}). Cutting it needs fewer hand-offs than the process split (ingestor, strategy, BullMQ, executor) has, or cores to spare. The single-process baseline takes t_sent when it hands a POST to its connection pool, in the process that read the frame, so none of this shows in its figure.`,
         );
       }
       const floor: Table = {
@@ -455,7 +457,7 @@ export const pipelineCase: BenchCase = {
         rows: [],
         notes: [
           'Throughput with 1, 2 and 4 workers at saturation is in the stages case (scaling table). Here the rate is fixed and the question is what more workers cost or save per tick.',
-          'recv → enqueue is the strategy side (stream read, strategy, gate, queue.add); tick → order is t_sent − t_recv as above. The 2-worker row is the main run; the 1- and 4-worker runs are shorter (20 s).',
+          `recv → enqueue is the strategy side (stream read, strategy, gate, queue.add); tick → order is t_sent − t_recv as above. The 2-worker row is the main run; the 1- and 4-worker runs are shorter (${SIDE_RUN_MS / 1000} s).`,
           'With 2 cores shared by every process and Redis, 4 workers cannot run at once: the row shows the cost of more processes competing for the same cores, not scale-out.',
         ],
       };
@@ -473,7 +475,7 @@ export const pipelineCase: BenchCase = {
         ]);
       }
       const tables = [latency, hopTable, floor, cpuTable, waitTable, ...(scaling.length > 1 ? [scaleTable] : [])];
-      if (missed && !ctx.smoke) tables.push(await profilePass(redis.url, 20_000, ctx));
+      if (missed && !ctx.smoke) tables.push(await profilePass(redis.url, 12_000, ctx));
       return tables;
     } finally {
       await redis.stop();
