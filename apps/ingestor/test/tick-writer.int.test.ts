@@ -2,6 +2,8 @@
 // the script it replaced, called once per tick in queue order: whatever the batch size, the streams, the dedup
 // state and the appended/dropped verdicts must be the same as that one. Also: two writers still produce one copy,
 // a failing call leaves the dedup state exact, and a tick that cannot be written is counted and dead-lettered.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   createRedisClient,
   fieldsToRecord,
@@ -21,6 +23,12 @@ import { TickWriter, type TickWriterStats } from '../src/sink/tick-writer.js';
 import { marketId } from './scripted-feed.js';
 
 const MAXLEN = 1_000_000;
+
+/** The V8 collector, made callable in this process (vitest does not start workers with --expose-gc). */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 /** The per-tick dedup script the batch script replaced: one EVAL per tick, the semantics to keep. */
 const PER_TICK_LUA = `
@@ -275,6 +283,34 @@ describe('tick writer on one Redis node', () => {
     expect(await call(ticks)).toBe('001');
     expect(await call(ticks)).toBe('000');
     expect(await conn.xlen(k.ticks(0))).toBe(3);
+  });
+
+  it('a written tick is not kept by the writer: a long-running ingestor holds only what is still queued', async () => {
+    const gc = exposeGc();
+    const ns = `${redis.ns}rel`;
+    const { writer } = newWriter(conn, ns, 64);
+    const refs: WeakRef<object>[] = [];
+    // Queued in a function of its own, so that no frame of this test holds a tick while it waits.
+    const queue = (round: number) => {
+      for (const it of feedOf(20 + round, 50, 2, false)) {
+        if (it.k !== 'tick') continue;
+        refs.push(new WeakRef(it.tick));
+        expect(writer.tick(it.tick, it.p)).toBe(true);
+      }
+    };
+    // Ticks queued in a few rounds, each round written before the next, as a live feed arrives.
+    for (let round = 0; round < 5; round++) {
+      queue(round);
+      await writer.drained();
+    }
+    expect(writer.stats().bufferedTicks).toBe(0);
+    // Two collections, a turn apart: weak references are cleared after the task that made them ends.
+    await new Promise((r) => setImmediate(r));
+    gc();
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i]))).toEqual([]);
+    await writer.close(1000);
   });
 
   it('ticks of a partition whose stream cannot take them are counted lost; other partitions are written', async () => {

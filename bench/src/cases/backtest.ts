@@ -6,16 +6,14 @@
 // Input: a recording made by scripts/gen-sample-recording.mjs (the shipped sample's generator) at a bigger
 // size, so one pass takes long enough to time; --smoke uses the shipped sample.
 
-import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createReadStream, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
-import { Backtester, openRecording, reportJson, SAMPLE_RECORDING } from '@polybot/cli';
+import { Backtester, openRecording, reportJson } from '@polybot/cli';
 import { STRATEGY_NAMES } from '@polybot/strategy-kit';
 import type { BenchCase, BenchContext } from '../context.js';
 import { now } from '../context.js';
+import { benchRecording } from '../lib/recording.js';
 import type { Table } from '../report.js';
 import { fmtRate, summarize } from '../stats.js';
 
@@ -26,7 +24,6 @@ const TARGET = 1_000_000;
 const FLOOR_FACTOR = 2;
 /** The generator's size for the full run: about 240 000 entries (28 MB of JSON lines, 5 MB gzipped). */
 const GEN_ARGS = ['--markets', '24', '--steps', '30000', '--seed', '7'];
-const GENERATOR = fileURLToPath(new URL('../../../scripts/gen-sample-recording.mjs', import.meta.url));
 /** The reader's chunk size, for the floors too. */
 const CHUNK = 1 << 20;
 
@@ -109,21 +106,12 @@ async function rate(entries: number, fn: () => Promise<unknown>): Promise<number
   return entries / ((now() - t0) / 1000);
 }
 
-function makeInput(ctx: BenchContext): { file: string; cleanup: () => void } {
-  if (ctx.smoke) return { file: SAMPLE_RECORDING, cleanup: () => {} };
-  const dir = mkdtempSync(join(tmpdir(), 'polybot-bench-bt-'));
-  const file = join(dir, 'bench.jsonl.gz');
-  ctx.progress(`generating the input: node scripts/gen-sample-recording.mjs ${GEN_ARGS.join(' ')}`);
-  execFileSync(process.execPath, [GENERATOR, ...GEN_ARGS, '--out', file], { stdio: 'ignore' });
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 export const backtestCase: BenchCase = {
   name: 'backtest',
   description: 'backtest ticks/s per strategy vs the gunzip, JSON.parse and validated-read floors (same run)',
   async run(ctx: BenchContext) {
     const reps = ctx.smoke ? 2 : 7;
-    const { file, cleanup } = makeInput(ctx);
+    const { file, cleanup } = benchRecording(ctx, GEN_ARGS);
     try {
       const rec = await openRecording(file);
       const inMemory: Entry[] = [];

@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRedis, createRedisClient, keys, OrderJobContract, type RedisClient } from '@polybot/shared';
 import { freePort, startRedis } from '@polybot/shared/testing';
 import { ORDER_JOB_NAME } from '@polybot/strategy';
@@ -33,6 +34,8 @@ import { fmtMs, fmtRate, summarize } from '../stats.js';
 import { readAckThroughput, xaddThroughput } from './redis-floors.js';
 
 const P = 8;
+/** Cores of this machine, for the verdict on what 100k ticks/s would need. */
+const CORES = availableParallelism();
 
 function baseEnv(redisUrl: string, ns: string, sim?: SimHandle): Record<string, string> {
   return {
@@ -157,8 +160,40 @@ async function profileIngest(redisUrl: string, ms: number, ctx: BenchContext): P
   return profileRow('ingestor (ingest stage)', 'stage-ingestor');
 }
 
+/**
+ * The floor under the ingest stage: a bare WS client (bench/procs/ws-floor) on the same simulator feed that only
+ * receives and JSON.parses each frame. Its CPU per frame and its rate over `ms`.
+ */
+async function wsParseFloor(sim: SimHandle, ms: number): Promise<{ cpuPerFrame: number; rate: number }> {
+  const proc = spawnNode('ws-floor', procMain('ws-floor'), {
+    ipc: true,
+    env: { BENCH_WS_FLOOR: JSON.stringify({ baseUrl: sim.baseUrl, apiKey: sim.apiKey, markets: sim.markets }) },
+  });
+  try {
+    await request(proc, undefined, 'ready');
+    const count = async () =>
+      (await request<{ type: 'count'; frames: number }>(proc, { type: 'count' }, 'count')).frames;
+    await sleep(Math.min(1000, ms / 2));
+    const f0 = await count();
+    const c0 = cpuMsOf(proc.pid);
+    const t0 = now();
+    await sleep(ms);
+    const f1 = await count();
+    const c1 = cpuMsOf(proc.pid);
+    const t1 = now();
+    return { cpuPerFrame: (c1 - c0) / Math.max(1, f1 - f0), rate: ((f1 - f0) * 1000) / (t1 - t0) };
+  } finally {
+    await proc.stop();
+  }
+}
+
 /** Ingest stage rows; any topology (REDIS_URL of one node, Sentinel or Cluster). Reused by the topologies case. */
-export async function ingestStage(redisUrl: string, windowMs: number, ctx: BenchContext): Promise<string[][]> {
+export async function ingestStage(
+  redisUrl: string,
+  windowMs: number,
+  ctx: BenchContext,
+  redisPid?: number,
+): Promise<string[][]> {
   ctx.progress(`ingest: simulator offered ≈200k ticks/s, ingestor alone, ${windowMs / 1000} s window`);
   const sim = await startSim(200_000);
   const ns = `bst${randomBytes(3).toString('hex')}`;
@@ -183,12 +218,16 @@ export async function ingestStage(redisUrl: string, windowMs: number, ctx: Bench
       const h0 = await handled();
       const o0 = await overflowed();
       const c0 = cpuMsOf(ing.pid);
+      const r0 = redisPid ? cpuMsOf(redisPid) : Number.NaN;
+      const g0 = cpuMsOf(sim.proc.pid);
       const t0 = now();
       await sleep(windowMs);
       const n1 = await len();
       const h1 = await handled();
       const o1 = await overflowed();
       const c1 = cpuMsOf(ing.pid);
+      const r1 = redisPid ? cpuMsOf(redisPid) : Number.NaN;
+      const g1 = cpuMsOf(sim.proc.pid);
       const t1 = now();
       const s1 = await sim.stats();
       const ingested = ((n1 - n0) * 1000) / (t1 - t0);
@@ -196,8 +235,34 @@ export async function ingestStage(redisUrl: string, windowMs: number, ctx: Bench
       const dropped = ((o1 - o0) * 1000) / (t1 - t0);
       const frames = ((s1.framesSent - s0.framesSent) * 1000) / (s1.t - s0.t);
       const cpuPerFrame = (c1 - c0) / Math.max(1, s1.framesSent - s0.framesSent);
+      const redisPerTick = (r1 - r0) / Math.max(1, h1 - h0);
+      const simPerFrame = (g1 - g0) / Math.max(1, s1.framesSent - s0.framesSent);
       await ing.stop();
+      const parseFloor = await wsParseFloor(sim, ctx.smoke ? 500 : 4000);
       const xadd = await xaddThroughput(redisUrl, `${ns}f`, ctx.smoke ? 10_000 : 100_000, 256);
+      const coresAt100k = (perTickMs: number) => (perTickMs * 100_000) / 1000;
+      const cpuRows: string[][] = Number.isFinite(redisPerTick)
+        ? [
+            [
+              '  Redis CPU per tick written through the dedup script (same window)',
+              `${(redisPerTick * 1000).toFixed(1)} µs`,
+              '–',
+              '–',
+            ],
+            [
+              '  cores 100 k/s needs at these costs: ingestor + Redis (load generator not counted)',
+              coresAt100k(cpuPerFrame + redisPerTick).toFixed(2),
+              `≤ ${CORES} (this machine)`,
+              coresAt100k(cpuPerFrame + redisPerTick) <= CORES ? 'fits' : 'DOES NOT FIT',
+            ],
+            [
+              '  cores 100 k/s needs with the bare receive + parse floor in the ingestor’s place, + Redis',
+              coresAt100k(parseFloor.cpuPerFrame + redisPerTick).toFixed(2),
+              `≤ ${CORES} (this machine)`,
+              coresAt100k(parseFloor.cpuPerFrame + redisPerTick) <= CORES ? 'fits' : 'DOES NOT FIT',
+            ],
+          ]
+        : [];
       return [
         [
           'ingest: ticks written through the dedup script (appended, or dropped as a repeat), 1 ingestor',
@@ -224,6 +289,19 @@ export async function ingestStage(redisUrl: string, windowMs: number, ctx: Bench
           cpuPerFrame * 1000 <= 10 ? 'met' : 'MISSED',
         ],
         ['  floor: simulator frames pushed to that socket', fmtRate(frames), '–', '–'],
+        [
+          '  load generator: simulator CPU per frame pushed (its own cost, same window)',
+          `${(simPerFrame * 1000).toFixed(1)} µs`,
+          '–',
+          '–',
+        ],
+        [
+          '  floor: a bare WS client that only receives and JSON.parses the same feed, CPU per frame',
+          `${(parseFloor.cpuPerFrame * 1000).toFixed(1)} µs (${fmtRate(parseFloor.rate)})`,
+          '–',
+          '–',
+        ],
+        ...cpuRows,
         ['  floor: bare pipelined XADD (batches of 256, one connection)', fmtRate(xadd), '–', '–'],
         [
           '  ingest rate ÷ that floor',
@@ -459,7 +537,7 @@ export const stagesCase: BenchCase = {
     const redis = await startRedis({ own: true });
     try {
       const rows: string[][] = [];
-      rows.push(...(await ingestStage(redis.url, ctx.smoke ? 500 : 8000, ctx)));
+      rows.push(...(await ingestStage(redis.url, ctx.smoke ? 500 : 8000, ctx, redis.pid)));
 
       const count = ctx.smoke ? 5_000 : 150_000;
       const curve: string[][] = [];
@@ -539,6 +617,7 @@ export const stagesCase: BenchCase = {
         notes: [
           'Each stage runs alone as its real process; rates are taken between 10% and 90% of the work (start-up and tail excluded).',
           'Ingest: every frame is decoded and normalised, then written through the dedup script: one EVALSHA per partition for up to INGEST_BATCH (256) of its ticks, the ticks of a call in one JSON argument; all calls of a round trip pipelined (up to 16 batches, 4096 entries, while a backlog drains), one pipeline in flight. Frames received faster than that wait in the write buffer (INGEST_BUFFER_MAX) and overflow into gaps when it fills; the written rate is what the stage sustains, and the ingestor CPU per frame is the figure that does not depend on how much CPU the machine leaves Redis and the ingestor.',
+          'Ingest target: 100 k ticks/s takes, per second, 100,000 × (the ingestor’s CPU per frame + Redis’s CPU per tick written), both measured in the same window; the cores rows give that sum, without the load generator, against the cores this machine has. The bare WS client (receive and JSON.parse, nothing else) stands in for the cheapest ingestor possible in Node: when even that row does not fit, no ingestor on this machine reaches 100 k/s, whatever it does after the parse.',
           'CPU per frame or entry: CPU time of the process over the measured window divided by the items it handled in it.',
           'Strategy workers run apps/strategy with STRATEGY=every-nth (1 tick in 10 decides), and once with threshold (1 in 100).',
           'Strategy target: a worker must read and ack every entry, so it can be no cheaper than the bare XREADGROUP + XACK floor (same client, no polybot code); that floor’s client CPU per entry is the row above. A worker’s CPU per entry minus it is what polybot adds (decode, strategy, gate, enqueue, checkpoint). The entries/s rows are also bounded by Redis and the filler sharing the same 2 cores.',

@@ -307,7 +307,12 @@ export class TickWriter {
         if (e.k === 'tick') this.#ticks--;
         else this.#control--;
       }
-      if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      // Written entries are let go: at once when the queue is empty (the usual case), otherwise once they are
+      // most of a long queue.
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
