@@ -26,7 +26,7 @@ const MAIN_RATE = 1000;
 const TARGET_P50 = 1;
 const TARGET_P99 = 5;
 /** Measured window of the side runs at the main rate (1 and 4 workers, the lockstep load). */
-const SIDE_RUN_MS = 15_000;
+const SIDE_RUN_MS = 10_000;
 
 interface Plan {
   rate: number;
@@ -252,8 +252,8 @@ export const pipelineCase: BenchCase = {
     const plans: Plan[] = ctx.smoke
       ? [{ rate: 500, warmupMs: 500, durationMs: 1500 }]
       : [
-          { rate: 100, warmupMs: 4000, durationMs: 15_000 },
-          { rate: MAIN_RATE, warmupMs: 5000, durationMs: 105_000, baselineMs: 40_000 },
+          { rate: 100, warmupMs: 3000, durationMs: 10_000 },
+          { rate: MAIN_RATE, warmupMs: 5000, durationMs: 105_000, baselineMs: 30_000 },
           { rate: 10_000, warmupMs: 5000, durationMs: 10_000 },
         ];
     const redis = await startRedis({ own: true });
@@ -475,7 +475,7 @@ export const pipelineCase: BenchCase = {
         ]);
       }
       const tables = [latency, hopTable, floor, cpuTable, waitTable, ...(scaling.length > 1 ? [scaleTable] : [])];
-      if (missed && !ctx.smoke) tables.push(await profilePass(redis.url, 12_000, ctx));
+      if (missed && !ctx.smoke) tables.push(await profilePass(redis.url, 8000, ctx));
       return tables;
     } finally {
       await redis.stop();

@@ -152,7 +152,7 @@ export const redisFloors: BenchCase = {
   async run(ctx: BenchContext) {
     const redis = await startRedis({ own: true });
     try {
-      const n = ctx.smoke ? 20_000 : 300_000;
+      const n = ctx.smoke ? 20_000 : 200_000;
       const hops = ctx.smoke ? 500 : 10_000;
       ctx.progress(`pipelined XADD × ${n}`);
       const xadd = await xaddThroughput(redis.url, redis.ns, n, 256);

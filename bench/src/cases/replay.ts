@@ -45,7 +45,7 @@ export const replayCase: BenchCase = {
   name: 'replay',
   description: 'polybot replay --speed max into Redis vs the read-and-parse and bare XADD floors (same file, same run)',
   async run(ctx: BenchContext) {
-    const reps = ctx.smoke ? 2 : 5;
+    const reps = ctx.smoke ? 2 : 3;
     const { file, cleanup } = benchRecording(ctx, GEN_ARGS);
     const redis = await startRedis({ own: true });
     const client = createRedis(redis.url, 'command');

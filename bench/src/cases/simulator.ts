@@ -191,7 +191,7 @@ export const simulatorBench: BenchCase = {
   async run(ctx: BenchContext) {
     // Case and floor alternate in short rounds and each keeps its best round, so a busy neighbour on a
     // shared machine hurts both alike instead of whichever phase it happens to overlap.
-    const rounds = ctx.smoke ? 1 : 3;
+    const rounds = ctx.smoke ? 1 : 2;
     const warm = ctx.smoke ? 200 : 500;
     const windowMs = ctx.smoke ? 500 : 2000;
     const lanes = 32;

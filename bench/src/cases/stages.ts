@@ -539,7 +539,7 @@ export const stagesCase: BenchCase = {
       const rows: string[][] = [];
       rows.push(...(await ingestStage(redis.url, ctx.smoke ? 500 : 8000, ctx, redis.pid)));
 
-      const count = ctx.smoke ? 5_000 : 150_000;
+      const count = ctx.smoke ? 5_000 : 120_000;
       const curve: string[][] = [];
       let one = Number.NaN;
       for (const w of ctx.smoke ? [1] : [1, 2, 4]) {
