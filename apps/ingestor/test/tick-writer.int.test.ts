@@ -290,27 +290,30 @@ describe('tick writer on one Redis node', () => {
     const ns = `${redis.ns}rel`;
     const { writer } = newWriter(conn, ns, 64);
     const refs: WeakRef<object>[] = [];
-    // Queued in a function of its own, so that no frame of this test holds a tick while it waits.
-    const queue = (round: number) => {
-      for (const it of feedOf(20 + round, 50, 2, false)) {
-        if (it.k !== 'tick') continue;
-        refs.push(new WeakRef(it.tick));
-        expect(writer.tick(it.tick, it.p)).toBe(true);
+    try {
+      // Queued in a function of its own, so that no frame of this test holds a tick while it waits.
+      const queue = (round: number) => {
+        for (const it of feedOf(20 + round, 50, 2, false)) {
+          if (it.k !== 'tick') continue;
+          refs.push(new WeakRef(it.tick));
+          expect(writer.tick(it.tick, it.p)).toBe(true);
+        }
+      };
+      // Ticks queued in a few rounds, each round written before the next, as a live feed arrives.
+      for (let round = 0; round < 5; round++) {
+        queue(round);
+        await writer.drained();
       }
-    };
-    // Ticks queued in a few rounds, each round written before the next, as a live feed arrives.
-    for (let round = 0; round < 5; round++) {
-      queue(round);
-      await writer.drained();
+      expect(writer.stats().bufferedTicks).toBe(0);
+      // Two collections, a turn apart: weak references are cleared after the task that made them ends.
+      await new Promise((r) => setImmediate(r));
+      gc();
+      await new Promise((r) => setImmediate(r));
+      gc();
+      expect(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i]))).toEqual([]);
+    } finally {
+      await writer.close(1000);
     }
-    expect(writer.stats().bufferedTicks).toBe(0);
-    // Two collections, a turn apart: weak references are cleared after the task that made them ends.
-    await new Promise((r) => setImmediate(r));
-    gc();
-    await new Promise((r) => setImmediate(r));
-    gc();
-    expect(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i]))).toEqual([]);
-    await writer.close(1000);
   });
 
   it('ticks of a partition whose stream cannot take them are counted lost; other partitions are written', async () => {

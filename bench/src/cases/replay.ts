@@ -46,10 +46,13 @@ export const replayCase: BenchCase = {
   description: 'polybot replay --speed max into Redis vs the read-and-parse and bare XADD floors (same file, same run)',
   async run(ctx: BenchContext) {
     const reps = ctx.smoke ? 2 : 3;
-    const { file, cleanup } = benchRecording(ctx, GEN_ARGS);
     const redis = await startRedis({ own: true });
     const client = createRedis(redis.url, 'command');
+    let cleanup = () => {};
     try {
+      const input = benchRecording(ctx, GEN_ARGS);
+      cleanup = input.cleanup;
+      const file = input.file;
       const rec = await openRecording(file);
       const entries: { market: string; args: string[] }[] = [];
       for await (const e of rec.entries()) {
@@ -138,8 +141,8 @@ export const replayCase: BenchCase = {
           ],
           notes: [
             `Target: replay --speed max ≥ ${fmtRate(TARGET)}: ${replayRate >= TARGET ? 'met' : 'MISSED'} in this run (${fmtRate(replayRate)}).`,
-            `What ${fmtRate(TARGET)} takes: the replay process and Redis each run on one thread, so each must spend at most ${1e6 / TARGET} µs of CPU per entry. In this run the replay process spent ${us(replayClient)} (reading and validating the file, encoding, sending) and Redis ${us(replayRedis)} (the append script's XADDs) per entry${replayRedis > 1e6 / TARGET ? '; Redis alone is over that budget with the append script' : ''}${replayClient > 1e6 / TARGET ? '; the replay process is over it too' : ''}. The bare pipelined XADD row costs Redis ${us(p50('xadd', 'redis'))} per entry (no script) but its client ${us(p50('xadd', 'client'))}: ioredis builds one command of about 29 arguments per entry.`,
-            `replay validates the whole file before it writes (a bad line must not leave half a replay behind), keeps up to ${REPLAY_CACHE_MAX.toLocaleString('en-US')} entries from that pass (a longer recording is read a second time), then writes with one append-script call per partition and batch, one JSON argument per entry, while the next batch is built. A pipelined XADD makes the client build about 26 arguments per entry, and that client work, not Redis, bounds it; so replay can beat the bare XADD row.`,
+            `What ${fmtRate(TARGET)} takes: Redis runs commands on one thread and the replay process its JavaScript, so each must spend at most about ${1e6 / TARGET} µs of CPU per entry (the client figure also counts gunzip on the thread pool and the GC threads). In this run the replay process spent ${us(replayClient)} (reading and validating the file, encoding, sending) and Redis ${us(replayRedis)} (the append script's XADDs) per entry${replayRedis > 1e6 / TARGET ? '; Redis alone is over that budget with the append script' : ''}${replayClient > 1e6 / TARGET ? '; the replay process is over it too' : ''}. The bare pipelined XADD row costs Redis ${us(p50('xadd', 'redis'))} per entry (no script) but its client ${us(p50('xadd', 'client'))}: ioredis builds one command of 31 arguments per entry.`,
+            `replay validates the whole file before it writes (a bad line must not leave half a replay behind), keeps up to ${REPLAY_CACHE_MAX.toLocaleString('en-US')} entries from that pass (a longer recording is read a second time), then writes with one append-script call per partition and batch, one JSON argument per entry, while the next batch is built. A pipelined XADD makes the client build 31 arguments per entry, and that client work, not Redis, bounds it; so replay can beat the bare XADD row.`,
             'Other sessions may share this 2-core machine: compare the rows with each other, not across runs.',
           ],
         },
