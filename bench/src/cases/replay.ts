@@ -62,11 +62,12 @@ export const replayCase: BenchCase = {
       }
       ctx.progress(`${entries.length} entries; ${reps} alternating repetitions, first one discarded`);
       const loops = ['read', 'xadd', 'script', 'replay'] as const;
-      const got = new Map(
+      type Loop = (typeof loops)[number];
+      const got = Object.fromEntries(
         loops.map((l) => [l, { rate: [] as number[], client: [] as number[], redis: [] as number[] }]),
-      );
+      ) as Record<Loop, { rate: number[]; client: number[]; redis: number[] }>;
       /** Runs one loop of `n` entries; rate, and CPU per entry of this process and of Redis (µs). */
-      const timed = async (loop: (typeof loops)[number], keep: boolean, fn: () => Promise<number>) => {
+      const timed = async (loop: Loop, keep: boolean, fn: () => Promise<number>) => {
         const r0 = redis.pid ? cpuMsOf(redis.pid) : Number.NaN;
         const c0 = process.cpuUsage();
         const t0 = now();
@@ -74,8 +75,8 @@ export const replayCase: BenchCase = {
         const t1 = now();
         const c = process.cpuUsage(c0);
         const r1 = redis.pid ? cpuMsOf(redis.pid) : Number.NaN;
-        const g = got.get(loop);
-        if (!keep || !g) return;
+        if (!keep) return;
+        const g = got[loop];
         g.rate.push(n / ((t1 - t0) / 1000));
         g.client.push((c.user + c.system) / n);
         g.redis.push(((r1 - r0) * 1000) / n);
@@ -115,10 +116,9 @@ export const replayCase: BenchCase = {
         // This Redis is the bench's own: each repetition starts from an empty one.
         await client.flushdb();
       }
-      const p50 = (loop: (typeof loops)[number], what: 'rate' | 'client' | 'redis') =>
-        summarize(got.get(loop)?.[what] ?? []).p50;
+      const p50 = (loop: Loop, what: 'rate' | 'client' | 'redis') => summarize(got[loop][what]).p50;
       const us = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : '–');
-      const row = (name: string, loop: (typeof loops)[number], floor: number) => [
+      const row = (name: string, loop: Loop, floor: number) => [
         name,
         fmtRate(p50(loop, 'rate')),
         `${(floor / p50(loop, 'rate')).toFixed(2)}×`,

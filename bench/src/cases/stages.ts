@@ -238,9 +238,10 @@ export async function ingestStage(
       const rate = ((h1 - h0) * 1000) / (t1 - t0);
       const dropped = ((o1 - o0) * 1000) / (t1 - t0);
       const frames = ((s1.framesSent - s0.framesSent) * 1000) / (s1.t - s0.t);
-      const cpuPerFrame = (c1 - c0) / Math.max(1, s1.framesSent - s0.framesSent);
+      const framesIn = Math.max(1, s1.framesSent - s0.framesSent);
+      const cpuPerFrame = (c1 - c0) / framesIn;
       const redisPerTick = (r1 - r0) / Math.max(1, h1 - h0);
-      const simPerFrame = (g1 - g0) / Math.max(1, s1.framesSent - s0.framesSent);
+      const simPerFrame = (g1 - g0) / framesIn;
       await ing.stop();
       const parseFloor = await wsParseFloor(sim, ctx.smoke ? 500 : 4000);
       const xadd = await xaddThroughput(redisUrl, `${ns}f`, ctx.smoke ? 10_000 : 100_000, 256);

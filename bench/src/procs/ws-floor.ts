@@ -1,9 +1,9 @@
 // Bench helper: the floor under the ingest stage. One process subscribes to the simulator's price feed like the
 // ingestor and only receives each frame and JSON.parses it (the text decode and parse every ingestor must do),
 // with nothing written anywhere. Its CPU per frame is what any Node ingestor pays before its own work.
-// IPC: → {type:'ready'} once subscribed; {type:'count'} → {type:'count', frames} (frames parsed so far).
+// IPC: → {type:'ready'} once subscribed; {type:'count'} → {type:'count', frames, bad} (price and error frames so far).
 
-import { wsUrl } from '@polybot/shared';
+import { createVenueClient, wsUrl } from '@polybot/shared';
 import { WebSocket } from 'ws';
 
 interface Config {
@@ -16,12 +16,9 @@ const send = (m: unknown) => process.send?.(m);
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.BENCH_WS_FLOOR ?? '{}') as Config;
-  const res = await fetch(new URL('/v1/keys/ws-token', cfg.baseUrl), {
-    method: 'POST',
-    headers: { 'x-api-key': cfg.apiKey },
-  });
-  if (!res.ok) throw new Error(`ws-token: HTTP ${res.status}`);
-  const { token } = (await res.json()) as { token: string };
+  const venue = createVenueClient({ baseUrl: cfg.baseUrl, apiKey: cfg.apiKey, timeoutMs: 10_000, connections: 1 });
+  const { token } = await venue.mintWsToken();
+  await venue.close();
   let frames = 0;
   let bad = 0;
   const ws = new WebSocket(wsUrl(cfg.baseUrl, '/v1/ws/prices', token), { perMessageDeflate: false });
