@@ -15,11 +15,11 @@ import {
   TickContract,
 } from '@polybot/shared';
 import { startRedis, startRedisCluster, type TestCluster, type TestRedis } from '@polybot/shared/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalisePriceFrame } from '../src/feed/normalise.js';
 import { DEDUP_BATCH_LUA } from '../src/sink/dedup-script.js';
 import type { GapValue, TickValue } from '../src/sink/entry-values.js';
-import { TickWriter, type TickWriterStats } from '../src/sink/tick-writer.js';
+import { ROUND_MAX, TickWriter, type TickWriterStats } from '../src/sink/tick-writer.js';
 import { marketId } from './scripted-feed.js';
 
 const MAXLEN = 1_000_000;
@@ -283,6 +283,25 @@ describe('tick writer on one Redis node', () => {
     expect(await call(ticks)).toBe('001');
     expect(await call(ticks)).toBe('000');
     expect(await conn.xlen(k.ticks(0))).toBe(3);
+  });
+
+  it('a backlog goes out in as few round trips as ROUND_MAX allows, not a few batches per round trip', async () => {
+    const ns = `${redis.ns}round`;
+    const { writer, rec } = newWriter(conn, ns, 256);
+    // A backlog as a busy socket leaves it between two round trips: queued in one go, over 8 partitions.
+    const items = feedOf(41, ROUND_MAX + 4000, 8, false);
+    const rounds = vi.spyOn(conn, 'pipeline');
+    try {
+      for (const it of items) if (it.k === 'tick') expect(writer.tick(it.tick, it.p)).toBe(true);
+      await writer.drained();
+      // Each round trip is one pipeline: the first takes ROUND_MAX entries, the second the rest.
+      expect(rounds).toHaveBeenCalledTimes(2);
+      expect(rec.written.length + rec.deduped.length).toBe(items.length);
+      expect(rec.lost).toEqual([]);
+    } finally {
+      rounds.mockRestore();
+      await writer.close(1000);
+    }
   });
 
   it('a written tick is not kept by the writer: a long-running ingestor holds only what is still queued', async () => {

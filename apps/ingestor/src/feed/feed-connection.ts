@@ -415,9 +415,12 @@ export class FeedConnection {
           h.onInvalid('binary frame', `<${size} bytes binary>`, epoch);
           return;
         }
+        // A Buffer is decoded in place (Buffer.from would copy it first); an ArrayBuffer gets a view, not a copy.
         const raw = Array.isArray(data)
           ? Buffer.concat(data).toString('utf8')
-          : Buffer.from(data as Buffer).toString('utf8');
+          : Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.from(data as ArrayBuffer).toString('utf8');
         if (size > o.maxFrameBytes) {
           h.onInvalid(`frame too large (${size} bytes)`, raw.slice(0, 256), epoch);
           return;

@@ -33,7 +33,7 @@ export interface TickWriterOptions {
   deadKey: string;
   /**
    * Entries per batch (INGEST_BATCH): a dedup script call takes at most this many ticks of one partition. While a
-   * backlog drains, one pipelined round trip carries up to 16 batches (at most max(batchSize, 4096) entries).
+   * backlog drains, one pipelined round trip carries everything queued, up to max(batchSize, ROUND_MAX) entries.
    */
   batchSize: number;
   /** Most ticks held in memory (INGEST_BUFFER_MAX); further ticks are refused. */
@@ -70,6 +70,14 @@ type Cmd = { k: 'ticks'; p: number; ticks: TickValue[] } | Extract<Entry, { k: '
 
 /** The dedup script's pipeline method. */
 type BatchCall = (stream: string, hash: string, maxlen: number, entries: string) => ChainableCommander;
+
+/**
+ * Most entries one pipelined round trip carries while a backlog drains (one pipeline is in flight at a time).
+ * A busy price socket hands the process many frames per event-loop turn (libuv reads up to 32 chunks of 64 KiB
+ * in one go) and a round trip spans a few turns, so the writer takes everything queued, not a fixed few batches:
+ * with rounds of at most 4,096 entries the buffer overflowed at 50k ticks/s while Redis was two-thirds idle.
+ */
+export const ROUND_MAX = 16_384;
 
 const CHAR_0 = 48;
 const CHAR_1 = 49;
@@ -173,9 +181,7 @@ export class TickWriter {
       ...opts,
     };
     this.#retryDelay = this.#o.retryMs;
-    // Several batches per round trip while a backlog drains: the writer then keeps pace with a socket that
-    // delivers many frames per event-loop turn, instead of writing one batch per turn.
-    this.#roundMax = Math.max(opts.batchSize, Math.min(16 * opts.batchSize, 4096));
+    this.#roundMax = Math.max(opts.batchSize, ROUND_MAX);
     this.#callMax = Math.min(opts.batchSize, DEDUP_BATCH_MAX);
     defineDedupCommand(opts.redis);
     opts.redis.on('ready', this.#onReady);

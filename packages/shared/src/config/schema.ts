@@ -150,7 +150,7 @@ export const ENV_SPECS = [
   },
   {
     name: 'INGEST_BATCH',
-    doc: 'Entries per write batch: one dedup script call takes at most this many ticks of a partition; while a backlog drains, one pipelined round trip carries up to 16 batches (flushed within ~1 ms anyway).',
+    doc: 'Entries per write batch: one dedup script call takes at most this many ticks of a partition; while a backlog drains, one pipelined round trip carries everything queued, up to 16,384 entries (flushed within ~1 ms anyway).',
     default: '256',
     schema: posInt,
   },
