@@ -271,15 +271,28 @@ describe('tick writer on one Redis node', () => {
     const ticks = [1000, 1001, 1002].map((e, i) => {
       const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: e }, 1e12 + i, 1);
       if (!r.ok) throw new Error(r.reason);
-      return TickContract.toArgs(r.tick);
+      return TickContract.toValues(r.tick);
     });
-    // The third entry has a dangling field name: its XADD fails after the first two were appended.
-    const broken = [ticks[0], ticks[1], [...(ticks[2] as string[]), 'dangling']];
+    // The third tick's source is a list, which no XADD argument can be: its XADD fails after the first two were
+    // appended.
+    const at = TickContract.fields.indexOf('source');
+    const broken = [ticks[0], ticks[1], (ticks[2] as (string | null)[]).map((v, i) => (i === at ? ['x'] : v))];
     const call = (entries: unknown[]) =>
-      conn.eval(DEDUP_BATCH_LUA, 2, k.ticks(0), k.lastEmit(0), MAXLEN, JSON.stringify(entries));
-    await expect(call(broken)).rejects.toThrow(/wrong number of arguments/i);
+      conn.eval(
+        DEDUP_BATCH_LUA,
+        2,
+        k.ticks(0),
+        k.lastEmit(0),
+        MAXLEN,
+        JSON.stringify(entries),
+        JSON.stringify(TickContract.fields),
+      );
+    await expect(call(broken)).rejects.toThrow(/must be strings or integers/i);
     expect(await conn.xlen(k.ticks(0))).toBe(2);
-    expect(await conn.hmget(k.lastEmit(0), m, `${m}#k`)).toEqual(['1001', fieldsToRecord(ticks[1]).key]);
+    expect(await conn.hmget(k.lastEmit(0), m, `${m}#k`)).toEqual([
+      '1001',
+      ticks[1]?.[TickContract.fields.indexOf('key')],
+    ]);
     expect(await call(ticks)).toBe('001');
     expect(await call(ticks)).toBe('000');
     expect(await conn.xlen(k.ticks(0))).toBe(3);

@@ -13,6 +13,17 @@ describe('encodeDedupBatch', () => {
     expect(json).toBe(JSON.stringify(entries));
   });
 
+  it('keeps null (an absent optional field) as null', () => {
+    const entries = [
+      ['1', null, 'a\ud800'],
+      [null, 'x', null],
+    ];
+    expect(JSON.parse(encodeDedupBatch(entries))).toEqual([
+      ['1', null, 'a\ufffd'],
+      [null, 'x', null],
+    ]);
+  });
+
   it('turns a lone surrogate into U+FFFD (what a UTF-8 XADD argument would store) and keeps pairs', () => {
     const entries = [['source', 'a\ud800b', 'hi', '\udc00', 'pair', '😀', 'both', '\ud83d\ude00\ud83d']];
     const decoded = JSON.parse(encodeDedupBatch(entries)) as string[][];

@@ -62,14 +62,17 @@ type Entry =
   | { k: 'feed'; ev: FeedEventInput }
   | { k: 'dead'; d: DeadLetterInput };
 
-/** Consecutive ticks of one partition within a batch, written by one dedup script call. */
-type Run = { p: number; key: string; ticks: TickValue[]; entries: string[][] };
+/** Consecutive ticks of one partition within a batch, written by one dedup script call (values: TICK_FIELDS order). */
+type Run = { p: number; key: string; ticks: TickValue[]; entries: (string | null)[][] };
 
 /** One command of a batch's pipeline: a partition's run of ticks, a gap or a feed event. */
 type Cmd = { k: 'ticks'; p: number; ticks: TickValue[] } | Extract<Entry, { k: 'gap' | 'feed' }>;
 
 /** The dedup script's pipeline method. */
-type BatchCall = (stream: string, hash: string, maxlen: number, entries: string) => ChainableCommander;
+type BatchCall = (stream: string, hash: string, maxlen: number, ticks: string, fields: string) => ChainableCommander;
+
+/** ARGV[3] of the dedup script: the tick fields its value lists follow. */
+const TICK_FIELDS = JSON.stringify(TickContract.fields);
 
 /**
  * Most entries one pipelined round trip carries while a backlog drains (one pipeline is in flight at a time).
@@ -365,7 +368,7 @@ export class TickWriter {
       if (run.ticks.length === 0) return;
       const pipe = pipeFor(run.key);
       const call = (pipe as unknown as Record<string, BatchCall>)[DEDUP_BATCH_COMMAND] as BatchCall;
-      call.call(pipe, run.key, o.lastEmitKey(run.p), o.streamMaxlen, encodeDedupBatch(run.entries));
+      call.call(pipe, run.key, o.lastEmitKey(run.p), o.streamMaxlen, encodeDedupBatch(run.entries), TICK_FIELDS);
       inPipe.push({ k: 'ticks', p: run.p, ticks: run.ticks });
     };
     for (const e of batch) {
@@ -377,7 +380,7 @@ export class TickWriter {
             runs.set(e.p, run);
           }
           const t = e.tick;
-          const fields = this.#encode(TickContract.name, TickContract.toArgs, t, deadWrites);
+          const fields = this.#encode(TickContract.name, TickContract.toValues, t, deadWrites);
           if (!fields) {
             unencodable.push(e);
             break;
@@ -468,15 +471,10 @@ export class TickWriter {
   }
 
   /**
-   * Fields of an entry, or undefined when its contract refuses the value: then the value is dead-lettered
+   * The encoded entry (a field list, or a tick's values), or undefined when its contract refuses the value: then the value is dead-lettered
    * (the write joins `deadWrites`) instead of failing the whole batch again on every retry.
    */
-  #encode<V>(
-    kind: string,
-    toArgs: (value: V) => string[],
-    value: V,
-    deadWrites: Promise<void>[],
-  ): string[] | undefined {
+  #encode<V, R>(kind: string, toArgs: (value: V) => R, value: V, deadWrites: Promise<void>[]): R | undefined {
     try {
       return toArgs(value);
     } catch (err) {

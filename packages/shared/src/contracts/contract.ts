@@ -19,6 +19,14 @@ export interface StreamContract<T extends Record<string, unknown>> {
   encode(value: Omit<T, 'v'> & { v?: number }): WireFields;
   /** Flat `[field, value, …]` list for XADD. */
   toArgs(value: Omit<T, 'v'> & { v?: number }): string[];
+  /** The contract's fields in shape order: the order of toValues. */
+  readonly fields: readonly string[];
+  /**
+   * The encoded values in `fields` order, null for an absent optional field: the entry without its field names
+   * (a compact form for a script that adds the names back). Throws what encode throws, and a DecodeError when the
+   * value has a field outside the contract (it could not be carried).
+   */
+  toValues(value: Omit<T, 'v'> & { v?: number }): (string | null)[];
   /** encode through the zod codec only (the authority; encode takes it whenever its fast path is unsure). */
   encodeStrict(value: Omit<T, 'v'> & { v?: number }): WireFields;
 }
@@ -112,6 +120,33 @@ function compileFastArgs(
   };
 }
 
+/** toValues' fast path: the plan's encoders in shape order; undefined whenever toArgs' fast path would be. */
+function compileFastValues(
+  shape: z.ZodRawShape,
+): ((value: Record<string, unknown>, version: number) => (string | null)[] | undefined) | undefined {
+  const plan = 'v' in shape ? fastPlan(shape) : undefined;
+  if (!plan) return undefined;
+  const known = new Set(plan.map((f) => f.key));
+  return (value, version) => {
+    const out: (string | null)[] = [];
+    for (const f of plan) {
+      const v = f.key === 'v' ? (value.v ?? version) : value[f.key];
+      if (v === undefined) {
+        if (f.optional) {
+          out.push(null);
+          continue;
+        }
+        return undefined;
+      }
+      const s = f.enc(v);
+      if (s === SLOW) return undefined;
+      out.push(s);
+    }
+    for (const k in value) if (!known.has(k) && value[k] !== undefined) return undefined;
+    return out;
+  };
+}
+
 export function issuesOf(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(entry)'}: ${i.message}`);
 }
@@ -133,6 +168,8 @@ export function defineStreamContract<S extends z.ZodRawShape>(
   };
   const fastEncode = compileFastEncoder(shape);
   const fastArgs = compileFastArgs(shape);
+  const fastValues = compileFastValues(shape);
+  const fieldNames: readonly string[] = Object.freeze(Object.keys(shape));
   const encodeStrict = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
     const withVersion = { ...value, v: value.v ?? version } as unknown as T;
     const out = schema.encode(withVersion as never) as Record<string, unknown>;
@@ -171,6 +208,18 @@ export function defineStreamContract<S extends z.ZodRawShape>(
       const args: string[] = [];
       for (const k in f) args.push(k, f[k] as string);
       return args;
+    },
+    fields: fieldNames,
+    toValues(value) {
+      if (fastValues && value !== null && typeof value === 'object') {
+        const values = fastValues(value as Record<string, unknown>, version);
+        if (values) return values;
+      }
+      const f = encode(value);
+      for (const k in f) {
+        if (!fieldNames.includes(k)) throw new DecodeError(name, [`${k}: not a field of the contract`]);
+      }
+      return fieldNames.map((k) => f[k] ?? null);
     },
   };
 }

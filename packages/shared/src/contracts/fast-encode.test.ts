@@ -46,6 +46,8 @@ const cases: [
     encode(v: never): Record<string, string>;
     encodeStrict(v: never): Record<string, string>;
     toArgs(v: never): string[];
+    readonly fields: readonly string[];
+    toValues(v: never): (string | null)[];
   },
   unknown[],
 ][] = [
@@ -106,6 +108,38 @@ describe('fast encode equals the zod codec', () => {
       }
     });
   }
+
+  for (const [name, c, values] of cases) {
+    it(`${name}: toValues is toArgs without the names (null for an absent optional field)`, () => {
+      for (const v of values) {
+        const strict = c.encodeStrict(v as never);
+        if (Object.keys(strict).some((k) => !c.fields.includes(k))) {
+          // A field outside the contract has no place in the compact form: refused, never dropped.
+          expect(() => c.toValues(v as never)).toThrow(/not a field of the contract/);
+          continue;
+        }
+        const values = c.toValues(v as never);
+        expect(values).toHaveLength(c.fields.length);
+        const zipped = c.fields.flatMap((f, i) => (values[i] === null ? [] : [f, values[i]]));
+        expect(zipped).toEqual(args(strict));
+      }
+    });
+  }
+
+  it('toValues takes the zod path for unusual values and throws for invalid ones', () => {
+    const unusual = { ...tick, recv_ts_ms: 0.1 + 0.2, best_ask: 250_000 };
+    const values = TickContract.toValues(unusual);
+    expect(TickContract.fields.flatMap((f, i) => (values[i] === null ? [] : [f, values[i]]))).toEqual(
+      args(TickContract.encodeStrict(unusual)),
+    );
+    for (const v of [
+      { ...tick, yes: -5 },
+      { ...tick, source: '' },
+      { ...tick, key: undefined },
+    ]) {
+      expect(() => TickContract.toValues(v as never)).toThrow();
+    }
+  });
 
   it('toArgs gives what the zod codec gives for unusual and invalid values too', () => {
     const values: unknown[] = [
