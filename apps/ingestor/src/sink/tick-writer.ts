@@ -471,8 +471,9 @@ export class TickWriter {
   }
 
   /**
-   * The encoded entry (a field list, or a tick's values), or undefined when its contract refuses the value: then the value is dead-lettered
-   * (the write joins `deadWrites`) instead of failing the whole batch again on every retry.
+   * The encoded entry (a field list, or a tick's values), or undefined when its contract refuses the value: then
+   * the value is dead-lettered (the write joins `deadWrites`) instead of failing the whole batch again on every
+   * retry.
    */
   #encode<V, R>(kind: string, toArgs: (value: V) => R, value: V, deadWrites: Promise<void>[]): R | undefined {
     try {
