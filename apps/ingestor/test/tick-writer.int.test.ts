@@ -81,8 +81,10 @@ function feedOf(seed: number, n: number, partitions: number, gaps: boolean): Ite
     );
     emit.set(m, e);
     const buy = rnd() < 0.5 ? '0.41' : '0.42';
+    // Half the markets quote a book, so ticks with and without the optional best_bid/best_ask are both written.
+    const book = markets.indexOf(m) % 2 === 0 ? { best_bid: '0.40', best_ask: '0.43' } : {};
     const res = normalisePriceFrame(
-      { market_id: m, buy, sell: '0.58', emit_ts_ms: e, source: 'sim' },
+      { market_id: m, buy, sell: '0.58', emit_ts_ms: e, source: 'sim', ...book },
       1e12 + i + 0.25,
       1,
     );
@@ -288,6 +290,10 @@ describe('tick writer on one Redis node', () => {
         JSON.stringify(TickContract.fields),
       );
     await expect(call(broken)).rejects.toThrow(/must be strings or integers/i);
+    // A value list that does not match the names (here one value too many) is refused, not written in part.
+    await expect(call([ticks[0], [...(ticks[2] as (string | null)[]), 'extra']])).rejects.toThrow(
+      /tick 2 is not a list of the named values/,
+    );
     expect(await conn.xlen(k.ticks(0))).toBe(2);
     expect(await conn.hmget(k.lastEmit(0), m, `${m}#k`)).toEqual([
       '1001',

@@ -1,5 +1,5 @@
 // Venue price frame → Tick: prices in micro-units, the outcomes[] fallback, and every refusal with its reason.
-import { tickKey } from '@polybot/shared';
+import { TickContract, tickKey } from '@polybot/shared';
 import { describe, expect, it } from 'vitest';
 import { normalisePriceFrame } from './normalise.js';
 
@@ -34,6 +34,12 @@ describe('normalisePriceFrame', () => {
         key: tickKey(prices),
       },
     });
+  });
+
+  it('every field of a tick is a field of the contract (the writer sends ticks as TickContract.fields values)', () => {
+    const r = normalisePriceFrame({ ...base, best_bid: '0.51', best_ask: '0.53', source: 'websocket' }, 1, 1);
+    if (!r.ok) throw new Error(r.reason);
+    for (const f of Object.keys(r.tick)) expect(TickContract.fields).toContain(f);
   });
 
   it('optional fields absent or null are left out; source defaults to unknown', () => {

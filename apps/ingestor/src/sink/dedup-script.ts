@@ -55,13 +55,14 @@ local xargs = { KEYS[1], 'MAXLEN', '~', maxlen, '*' }
 for t = 1, #ticks do
   local vals = ticks[t]
   local market, emitArg, key
-  if type(vals) == 'table' then
+  -- A list of another length does not follow the names: refused, so that no value is dropped or misplaced.
+  if type(vals) == 'table' and #vals == nf then
     market, emitArg, key = vals[im], vals[ie], vals[ik]
   end
   local emit = tonumber(emitArg)
   if type(market) ~= 'string' or type(key) ~= 'string' or type(emitArg) ~= 'string' or not emit then
     flush()
-    return redis.error_reply('ERR tick ' .. t .. ' lacks market_id, emit_ts_ms or key')
+    return redis.error_reply('ERR tick ' .. t .. ' is not a list of the named values with market_id, emit_ts_ms and key')
   end
   local s = state[market]
   if not s then
