@@ -93,36 +93,15 @@ function compileFastEncoder(
 }
 
 /**
- * The `[field, value, …]` list of XADD straight from the value (no spread copy, no fields object), when every
- * field has a fast encoder, the shape has a `v` field and the value has no unknown field; undefined otherwise
- * (toArgs then flattens encode's fields). Same plan, same order and same SLOW rules as compileFastEncoder.
+ * The encoded entry straight from the value (no spread copy, no fields object), when every field has a fast
+ * encoder, the shape has a `v` field and the value has no unknown field; undefined otherwise (the caller then
+ * takes encode's fields). Same plan, same order and same SLOW rules as compileFastEncoder. `named`: the
+ * `[field, value, …]` list of XADD (absent optional fields left out); otherwise the values alone in shape order,
+ * null for an absent optional field.
  */
-function compileFastArgs(
+function compileFastList(
   shape: z.ZodRawShape,
-): ((value: Record<string, unknown>, version: number) => string[] | undefined) | undefined {
-  const plan = 'v' in shape ? fastPlan(shape) : undefined;
-  if (!plan) return undefined;
-  const known = new Set(plan.map((f) => f.key));
-  return (value, version) => {
-    const out: string[] = [];
-    for (const f of plan) {
-      const v = f.key === 'v' ? (value.v ?? version) : value[f.key];
-      if (v === undefined) {
-        if (f.optional) continue;
-        return undefined;
-      }
-      const s = f.enc(v);
-      if (s === SLOW) return undefined;
-      out.push(f.key, s);
-    }
-    for (const k in value) if (!known.has(k) && value[k] !== undefined) return undefined;
-    return out;
-  };
-}
-
-/** toValues' fast path: the plan's encoders in shape order; undefined whenever toArgs' fast path would be. */
-function compileFastValues(
-  shape: z.ZodRawShape,
+  named: boolean,
 ): ((value: Record<string, unknown>, version: number) => (string | null)[] | undefined) | undefined {
   const plan = 'v' in shape ? fastPlan(shape) : undefined;
   if (!plan) return undefined;
@@ -132,15 +111,14 @@ function compileFastValues(
     for (const f of plan) {
       const v = f.key === 'v' ? (value.v ?? version) : value[f.key];
       if (v === undefined) {
-        if (f.optional) {
-          out.push(null);
-          continue;
-        }
-        return undefined;
+        if (!f.optional) return undefined;
+        if (!named) out.push(null);
+        continue;
       }
       const s = f.enc(v);
       if (s === SLOW) return undefined;
-      out.push(s);
+      if (named) out.push(f.key, s);
+      else out.push(s);
     }
     for (const k in value) if (!known.has(k) && value[k] !== undefined) return undefined;
     return out;
@@ -167,8 +145,8 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     return { ok: false as const, error: new DecodeError(name, issuesOf(res.error), { cause: res.error }) };
   };
   const fastEncode = compileFastEncoder(shape);
-  const fastArgs = compileFastArgs(shape);
-  const fastValues = compileFastValues(shape);
+  const fastArgs = compileFastList(shape, true);
+  const fastValues = compileFastList(shape, false);
   const fieldNames: readonly string[] = Object.freeze(Object.keys(shape));
   const encodeStrict = (value: Omit<T, 'v'> & { v?: number }): WireFields => {
     const withVersion = { ...value, v: value.v ?? version } as unknown as T;
@@ -201,7 +179,8 @@ export function defineStreamContract<S extends z.ZodRawShape>(
     encodeStrict,
     toArgs(value) {
       if (fastArgs && value !== null && typeof value === 'object') {
-        const args = fastArgs(value as Record<string, unknown>, version);
+        // Named lists hold no null: an absent optional field is left out.
+        const args = fastArgs(value as Record<string, unknown>, version) as string[] | undefined;
         if (args) return args;
       }
       const f = encode(value);
