@@ -17,7 +17,7 @@ import {
 import { startRedis, startRedisCluster, type TestCluster, type TestRedis } from '@polybot/shared/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalisePriceFrame } from '../src/feed/normalise.js';
-import { DEDUP_BATCH_LUA } from '../src/sink/dedup-script.js';
+import { DEDUP_BATCH_COMMAND, DEDUP_BATCH_LUA } from '../src/sink/dedup-script.js';
 import type { GapValue, TickValue } from '../src/sink/entry-values.js';
 import { ROUND_MAX, TickWriter, type TickWriterStats } from '../src/sink/tick-writer.js';
 import { marketId } from './scripted-feed.js';
@@ -289,11 +289,13 @@ describe('tick writer on one Redis node', () => {
         JSON.stringify(entries),
         JSON.stringify(TickContract.fields),
       );
-    await expect(call(broken)).rejects.toThrow(/must be strings or integers/i);
+    // The reply says what was done before the failure (two ticks appended) and why the call stopped.
+    expect(await call(broken)).toEqual(['11', expect.stringMatching(/must be strings or integers/i)]);
     // A value list that does not match the names (here one value too many) is refused, not written in part.
-    await expect(call([ticks[0], [...(ticks[2] as (string | null)[]), 'extra']])).rejects.toThrow(
-      /tick 2 is not a list of the named values/,
-    );
+    expect(await call([ticks[0], [...(ticks[2] as (string | null)[]), 'extra']])).toEqual([
+      '0',
+      expect.stringMatching(/tick 2 is not a list of the named values/),
+    ]);
     expect(await conn.xlen(k.ticks(0))).toBe(2);
     expect(await conn.hmget(k.lastEmit(0), m, `${m}#k`)).toEqual([
       '1001',
@@ -302,6 +304,39 @@ describe('tick writer on one Redis node', () => {
     expect(await call(ticks)).toBe('001');
     expect(await call(ticks)).toBe('000');
     expect(await conn.xlen(k.ticks(0))).toBe(3);
+  });
+
+  it('a call that stops part-way: the ticks before the failure count as written or dropped, only the rest as lost', async () => {
+    const ns = `${redis.ns}stop`;
+    // The writer's connection runs a stand-in for the script that stops at the third tick of each call, with the
+    // reply the script gives then (the marks of the ticks before, the error). A real script cannot be made to fail
+    // part-way on values the writer encodes; its side of the reply is checked in the test above.
+    const stub = await ready(createRedisClient(redis.url, 'fail-fast'));
+    stub.defineCommand(DEDUP_BATCH_COMMAND, {
+      numberOfKeys: 2,
+      lua: "return { '10', 'ERR stopped by the test' }",
+    });
+    const { writer, rec } = newWriter(stub, ns, 256);
+    try {
+      const m = marketId(31);
+      const ticks = [1, 2, 3, 4].map((i) => {
+        const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 1000 + i }, 1e12 + i, 1);
+        if (!r.ok) throw new Error(r.reason);
+        return r.tick;
+      });
+      for (const t of ticks) expect(writer.tick(t, 0)).toBe(true);
+      await writer.drained();
+      expect(rec.written).toEqual([ticks[0]?.key]);
+      expect(rec.deduped).toEqual([ticks[1]?.key]);
+      expect(rec.lost).toEqual([
+        { key: ticks[2]?.key, reason: 'write_error' },
+        { key: ticks[3]?.key, reason: 'write_error' },
+      ]);
+      expect(writer.stats()).toMatchObject({ ticksWritten: 1, ticksDeduped: 1, ticksLost: 2, bufferedTicks: 0 });
+    } finally {
+      await writer.close(1000);
+      stub.disconnect();
+    }
   });
 
   it('a backlog goes out in as few round trips as ROUND_MAX allows, not a few batches per round trip', async () => {

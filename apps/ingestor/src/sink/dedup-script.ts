@@ -12,8 +12,10 @@
 // Returns one character per tick, in order: `1` appended, `0` dropped (already written, by another ingestor or
 // a retried batch, or older than what was written). The ticks are taken one after another exactly as one call
 // per tick would take them; the last-emit hash is read once per market and written once per market at the end.
-// If a command fails, the hash is first brought up to date with the ticks appended before it and then the error
-// is returned, so a retried call drops those and appends the rest (nothing written twice, nothing skipped).
+// If a command fails, or a tick is not a list of the named values, the hash is first brought up to date with the
+// ticks appended before it, and the call returns the pair { the characters of the ticks before it, the error
+// message }: the caller knows which ticks were written, and a retried call drops those and appends the rest
+// (nothing written twice, nothing skipped).
 import type { RedisClient } from '@polybot/shared';
 
 export const DEDUP_BATCH_LUA = `
@@ -50,6 +52,11 @@ local function flush()
   end
   if #args > 0 then redis.call('HSET', hash, unpack(args)) end
 end
+-- Stops at a failure: the hash made exact, then what was done so far and why it stopped.
+local function fail(message)
+  flush()
+  return { table.concat(out), message }
+end
 -- One XADD argument list, refilled for each tick (only its first n slots are sent).
 local xargs = { KEYS[1], 'MAXLEN', '~', maxlen, '*' }
 for t = 1, #ticks do
@@ -61,16 +68,12 @@ for t = 1, #ticks do
   end
   local emit = tonumber(emitArg)
   if type(market) ~= 'string' or type(key) ~= 'string' or type(emitArg) ~= 'string' or not emit then
-    flush()
-    return redis.error_reply('ERR tick ' .. t .. ' is not a list of the named values with market_id, emit_ts_ms and key')
+    return fail('ERR tick ' .. t .. ' is not a list of the named values with market_id, emit_ts_ms and key')
   end
   local s = state[market]
   if not s then
     local cur = redis.pcall('HMGET', hash, market, market .. '#k')
-    if cur.err then
-      flush()
-      return cur
-    end
+    if cur.err then return fail(cur.err) end
     s = { last = tonumber(cur[1]), emit = cur[1], seen = cur[2] or '', dirty = false }
     state[market] = s
   end
@@ -98,10 +101,7 @@ for t = 1, #ticks do
       end
     end
     local r = redis.pcall('XADD', unpack(xargs, 1, n))
-    if type(r) == 'table' and r.err then
-      flush()
-      return r
-    end
+    if type(r) == 'table' and r.err then return fail(r.err) end
     s.last = emit
     s.emit = emitArg
     s.seen = written

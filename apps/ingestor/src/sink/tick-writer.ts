@@ -141,6 +141,24 @@ async function execGrouped(groups: { pipe: ChainableCommander; idx: number[] }[]
   return out;
 }
 
+type DedupOutcome = { marks: string; error?: Error | undefined };
+
+/**
+ * A dedup script call's reply read: the marks of every tick when it succeeded; when it stopped part-way, the
+ * marks of the ticks before the failure and the failure (dedup-script.ts); any other reply marks nothing.
+ */
+function dedupOutcome(err: Error | null, reply: unknown, n: number): DedupOutcome {
+  if (err) return { marks: '', error: err };
+  if (typeof reply === 'string' && reply.length === n) return { marks: reply };
+  if (Array.isArray(reply) && reply.length === 2) {
+    const [marks, message] = reply as unknown[];
+    if (typeof marks === 'string' && typeof message === 'string' && marks.length < n) {
+      return { marks, error: new Error(message) };
+    }
+  }
+  return { marks: '', error: new Error(`unexpected dedup script reply ${String(reply).slice(0, 40)}`) };
+}
+
 function isTransient(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   return TRANSIENT.some((t) => msg.includes(t));
@@ -424,9 +442,18 @@ export class TickWriter {
     let transient: unknown;
     for (const r of deadResults) if (r.status === 'rejected' && isTransient(r.reason)) transient = r.reason;
     const rs = replies ?? [];
+    // What each command did: a dedup call's marks (every tick's when it succeeded) and why it stopped.
+    const outcomes: DedupOutcome[] = new Array(inPipe.length);
     for (let i = 0; i < inPipe.length; i++) {
-      const err = rs[i]?.[0] ?? (rs[i] ? null : new Error('Connection is closed (no reply)'));
-      if (err && isTransient(err)) transient = err;
+      const r = rs[i];
+      const c = inPipe[i] as Cmd;
+      const out: DedupOutcome = !r
+        ? { marks: '', error: new Error('Connection is closed (no reply)') }
+        : c.k === 'ticks'
+          ? dedupOutcome(r[0], r[1], c.ticks.length)
+          : { marks: '', error: r[0] ?? undefined };
+      outcomes[i] = out;
+      if (out.error && isTransient(out.error)) transient = out.error;
     }
     if (transient !== undefined) {
       // Redis went away mid-batch: retry the whole batch. Ticks are idempotent through the dedup script;
@@ -440,21 +467,17 @@ export class TickWriter {
     }
     for (let i = 0; i < inPipe.length; i++) {
       const c = inPipe[i] as Cmd;
-      const [err, reply] = rs[i] as [Error | null, unknown];
+      const { marks, error } = outcomes[i] as DedupOutcome;
       if (c.k !== 'ticks') {
-        if (err) this.#warn('stream write failed', err);
+        if (error) this.#warn('stream write failed', error);
         continue;
       }
-      const marks = err ? undefined : reply;
-      if (typeof marks !== 'string' || marks.length !== c.ticks.length) {
-        this.#warn(
-          'tick write failed',
-          err ?? new Error(`unexpected dedup script reply ${String(reply).slice(0, 40)}`),
-        );
-      }
+      // A call that stopped part-way appended (or dropped) the ticks before the failure: those count as such,
+      // and only the rest are lost.
+      if (error) this.#warn('tick write failed', error);
       for (let j = 0; j < c.ticks.length; j++) {
         const tick = c.ticks[j] as TickValue;
-        const mark = typeof marks === 'string' && marks.length === c.ticks.length ? marks.charCodeAt(j) : -1;
+        const mark = j < marks.length ? marks.charCodeAt(j) : -1;
         if (mark === CHAR_1) {
           this.#stats.ticksWritten++;
           o.onTickWritten?.(tick, c.p);
