@@ -146,62 +146,58 @@ function unknownType(kind: string, type: string): DecodeError {
   return new DecodeError(kind, [`type: unknown frame type ${JSON.stringify(type.slice(0, 40))}`]);
 }
 
-/** Decodes one text frame of `/v1/ws/prices`. Never throws. */
-export function parseServerFrame(raw: string): ServerFrame | DecodeError {
-  const kind = 'PriceFeedFrame';
+/** The schema of each frame type of a feed, keyed by the frame's `type` (which is also its decoded `kind`). */
+type FrameSchemas<F extends { kind: string; frame: unknown }> = {
+  readonly [K in F['kind']]: z.ZodType<Extract<F, { kind: K }>['frame']>;
+};
+
+/**
+ * Decodes one text frame of a feed with the schema of its type (`fast` may answer first for the common shape);
+ * an unknown type is refused. Never throws.
+ */
+function decodeFrame<F extends { kind: string; frame: unknown }>(
+  kind: string,
+  raw: string,
+  schemas: FrameSchemas<F>,
+  fast?: (type: string, value: Record<string, unknown>) => F | undefined,
+): F | DecodeError {
   const p = parseObject(kind, raw);
   if (!p.ok) return p.error;
-  switch (p.type) {
-    case 'price': {
-      const fast = fastPriceFrame(p.value);
-      if (fast) return { kind: 'price', frame: fast };
-      const frame = decode(kind, PriceFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'price', frame };
-    }
-    case 'pong': {
-      const frame = decode(kind, PongFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'pong', frame };
-    }
-    case 'subscribed': {
-      const frame = decode(kind, SubscribedFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'subscribed', frame };
-    }
-    case 'error': {
-      const frame = decode(kind, ErrorFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'error', frame };
-    }
-    case 'connected': {
-      const frame = decode(kind, ConnectedFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'connected', frame };
-    }
-    default:
-      return unknownType(kind, p.type);
-  }
+  const quick = fast?.(p.type, p.value);
+  if (quick) return quick;
+  if (!Object.hasOwn(schemas, p.type)) return unknownType(kind, p.type);
+  const frame = decode(kind, schemas[p.type as F['kind']], p.value);
+  return frame instanceof DecodeError ? frame : ({ kind: p.type, frame } as F);
+}
+
+const SERVER_FRAMES: FrameSchemas<ServerFrame> = {
+  price: PriceFrameSchema,
+  pong: PongFrameSchema,
+  subscribed: SubscribedFrameSchema,
+  error: ErrorFrameSchema,
+  connected: ConnectedFrameSchema,
+};
+
+const EXECUTION_FRAMES: FrameSchemas<ExecutionFrame> = {
+  fill: FillFrameSchema,
+  pong: PongFrameSchema,
+  error: ErrorFrameSchema,
+  connected: ConnectedFrameSchema,
+};
+
+/** The price frame's fast path (fastPriceFrame) as decodeFrame's `fast`. */
+function fastServerFrame(type: string, value: Record<string, unknown>): ServerFrame | undefined {
+  if (type !== 'price') return undefined;
+  const frame = fastPriceFrame(value);
+  return frame ? { kind: 'price', frame } : undefined;
+}
+
+/** Decodes one text frame of `/v1/ws/prices`. Never throws. */
+export function parseServerFrame(raw: string): ServerFrame | DecodeError {
+  return decodeFrame('PriceFeedFrame', raw, SERVER_FRAMES, fastServerFrame);
 }
 
 /** Decodes one text frame of `/v1/ws/executions`. Never throws. */
 export function parseExecutionFrame(raw: string): ExecutionFrame | DecodeError {
-  const kind = 'ExecutionFeedFrame';
-  const p = parseObject(kind, raw);
-  if (!p.ok) return p.error;
-  switch (p.type) {
-    case 'fill': {
-      const frame = decode(kind, FillFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'fill', frame };
-    }
-    case 'pong': {
-      const frame = decode(kind, PongFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'pong', frame };
-    }
-    case 'error': {
-      const frame = decode(kind, ErrorFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'error', frame };
-    }
-    case 'connected': {
-      const frame = decode(kind, ConnectedFrameSchema, p.value);
-      return frame instanceof DecodeError ? frame : { kind: 'connected', frame };
-    }
-    default:
-      return unknownType(kind, p.type);
-  }
+  return decodeFrame('ExecutionFeedFrame', raw, EXECUTION_FRAMES);
 }

@@ -112,6 +112,9 @@ describe('parseServerFrame rejects (returns DecodeError, never throws)', () => {
     ['null', 'null'],
     ['no type', { market_id: M1 }],
     ['unknown type', { type: 'price_update', market_id: M1 }],
+    ['a type that names an object property', { type: 'constructor' }],
+    ['__proto__ as the type', { type: '__proto__' }],
+    ['a type of the executions feed', { type: 'fill' }],
     ['float price', { ...base, buy: 0.67 }],
     ['exponent price', { ...base, buy: '6.7e-1' }],
     ['NaN price', { ...base, sell: 'NaN' }],
@@ -147,6 +150,14 @@ describe('WS /v1/ws/executions fill frame (golden)', () => {
     expect(r.kind).toBe('fill');
     if (r.kind !== 'fill') return;
     expect(r.frame).toMatchObject({ order_id: 42, side: 'BUY', price: '0.65', quantity: '10.0', market_id: M1 });
+  });
+
+  it('refuses frame types of the prices feed and object property names as unknown types', () => {
+    for (const type of ['price', 'subscribed', 'toString', 'hasOwnProperty']) {
+      const r = parseExecutionFrame(JSON.stringify({ type }));
+      expect(r).toBeInstanceOf(DecodeError);
+      expect((r as DecodeError).issues).toEqual([`type: unknown frame type ${JSON.stringify(type)}`]);
+    }
   });
 
   it('rejects the old execution shape and a fill with a float price', () => {
