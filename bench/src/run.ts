@@ -33,7 +33,7 @@ Runs the benchmark cases next to their baselines, prints their tables and replac
 BENCHMARKS.md (a full run takes about 15 minutes on 2 cores).
 
 Options:
-  --smoke        every case briefly (under a minute in all); BENCHMARKS.md is left alone
+  --smoke        every case briefly (about a minute in all); BENCHMARKS.md is left alone
   --only NAME    run this case only (repeatable); see --list
   --list         list the cases
   -h, --help     this text

@@ -864,8 +864,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     abort() {
       return lifecycle.close(async () => {
         void stopTimers();
-        await worker?.close(true);
-        await queue?.close();
+        // Bounded like close(): a BullMQ close can wait for ever on a connection Redis dropped.
+        await within(CLOSE_DRAIN_MS / 2, worker?.close(true) ?? Promise.resolve());
+        await within(CLOSE_DRAIN_MS / 2, queue?.close() ?? Promise.resolve());
       });
     },
     checkDrift,
