@@ -30,7 +30,7 @@ import {
 import { normalisePriceFrame, type PriceFrameInput } from './feed/normalise.js';
 import type { FrameParser } from './feed/ports.js';
 import { parseMarketsSpec, planConnections, selectTopMarkets } from './markets/market-plan.js';
-import { createIngestMetrics, type IngestMetrics } from './ops/ingest-metrics.js';
+import { createIngestMetrics, type IngestMetrics, TickCounts } from './ops/ingest-metrics.js';
 import type { GapValue } from './sink/entry-values.js';
 import { type FeedEventInput, TickWriter, type TickWriterStats } from './sink/tick-writer.js';
 import type { IngestorVenue, TierInfo } from './venue/venue-port.js';
@@ -178,7 +178,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   // Process metrics (CPU, memory, heap, event loop) as every other polybot process serves them.
   const registry = deps.registry ?? createMetricsRegistry({ app: 'ingestor' }, o.opsPort !== undefined);
   // Buffer depth and Redis health are sampled at scrape time.
-  const metrics: IngestMetrics = createIngestMetrics(registry, () => writer.stats());
+  const tickCounts = new TickCounts();
+  const metrics: IngestMetrics = createIngestMetrics(registry, () => writer.stats(), tickCounts);
   const ownRedis = 'url' in deps.redis;
   const redis: RedisClient =
     'url' in deps.redis
@@ -196,7 +197,6 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
   };
   redis.on('error', onRedisError);
 
-  const tickCounters = new Map<string, { inc(): void }>();
   // A market's partition never changes: hashed once per market, not once per tick.
   const partitions = new Map<string, number>();
   const partitionOf = (market: string): number => {
@@ -219,16 +219,8 @@ export function createIngestor(deps: IngestorDeps): Ingestor {
     controlMax: Math.max(4096, Math.floor(o.bufferMax / 10)),
     streamMaxlen: o.streamMaxlen,
     now: () => clock.now(),
-    onTickWritten: (t, p) => {
-      // One labelled child per market (its partition is fixed): no label hashing per tick.
-      let c = tickCounters.get(t.market_id);
-      if (!c) {
-        c = metrics.ticks.labels({ market: t.market_id, partition: String(p) });
-        tickCounters.set(t.market_id, c);
-      }
-      c.inc();
-    },
-    onTickDeduped: () => metrics.deduped.inc(),
+    onTickWritten: (t, p) => tickCounts.written(t.market_id, p),
+    onTickDeduped: () => tickCounts.deduped(),
     onTickLost: (t, _p, reason) => openGap(t.market_id, t.conn_epoch, reason, -1),
   });
 
