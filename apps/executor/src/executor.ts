@@ -140,7 +140,8 @@ export interface Executor {
   close(): Promise<void>;
   /**
    * Closes without waiting for in-flight jobs, as a crash would: their locks lapse and another executor
-   * takes them over (for a second signal, and for crash tests).
+   * takes them over (for crash tests; a second signal exits the process at once, see lifecycle/signals).
+   * Once close() has begun, abort() waits for it.
    */
   abort(): Promise<void>;
   /** Compares the projection with the venue now and updates the drift metrics. */

@@ -339,6 +339,60 @@ describe('tick writer on one Redis node', () => {
     }
   });
 
+  it('a call that stops at a retryable error (READONLY) keeps its ticks buffered for the retry, none lost', async () => {
+    const ns = `${redis.ns}ro`;
+    const stub = await ready(createRedisClient(redis.url, 'fail-fast'));
+    stub.defineCommand(DEDUP_BATCH_COMMAND, {
+      numberOfKeys: 2,
+      lua: "return { '', 'READONLY You can not write against a read only replica.' }",
+    });
+    const { writer, rec } = newWriter(stub, ns, 256);
+    try {
+      const m = marketId(32);
+      for (const i of [1, 2, 3]) {
+        const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 1000 + i }, 1e12 + i, 1);
+        if (!r.ok) throw new Error(r.reason);
+        expect(writer.tick(r.tick, 0)).toBe(true);
+      }
+      await vi.waitFor(() => expect(writer.stats().writeFailures).toBeGreaterThanOrEqual(1));
+      expect(writer.stats()).toMatchObject({ ticksWritten: 0, ticksLost: 0, bufferedTicks: 3, redisUp: false });
+      expect(rec).toEqual({ written: [], deduped: [], lost: [] });
+    } finally {
+      await writer.close(0);
+      stub.disconnect();
+    }
+  });
+
+  it('Redis at maxmemory (OOM): ticks stay buffered and are all written once it takes writes again', async () => {
+    const ns = `${redis.ns}oom`;
+    const k = keys(ns);
+    const { writer, rec } = newWriter(conn, ns, 256);
+    const m = marketId(33);
+    const ticks = [1, 2, 3].map((i) => {
+      const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 2000 + i }, 1e12 + i, 1);
+      if (!r.ok) throw new Error(r.reason);
+      return r.tick;
+    });
+    await conn.config('SET', 'maxmemory-policy', 'noeviction');
+    await conn.config('SET', 'maxmemory', '1');
+    try {
+      for (const t of ticks) expect(writer.tick(t, 0)).toBe(true);
+      await vi.waitFor(() => expect(writer.stats().writeFailures).toBeGreaterThanOrEqual(1));
+      expect(writer.stats()).toMatchObject({ ticksWritten: 0, ticksLost: 0, bufferedTicks: 3, redisUp: false });
+      expect(await conn.xlen(k.ticks(0))).toBe(0);
+    } finally {
+      await conn.config('SET', 'maxmemory', '0');
+    }
+    try {
+      await writer.drained();
+      expect(rec.written).toEqual(ticks.map((t) => t.key));
+      expect(rec.lost).toEqual([]);
+      expect(await conn.xlen(k.ticks(0))).toBe(3);
+    } finally {
+      await writer.close(1000);
+    }
+  });
+
   it('a backlog goes out in as few round trips as ROUND_MAX allows, not a few batches per round trip', async () => {
     const ns = `${redis.ns}round`;
     const { writer, rec } = newWriter(conn, ns, 256);

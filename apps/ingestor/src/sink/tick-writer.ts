@@ -110,6 +110,10 @@ const TRANSIENT = [
   'LOADING',
   'MaxRetriesPerRequest',
   'READONLY',
+  // Redis refusing writes for now (maxmemory reached with noeviction, too few replicas): held and retried like an
+  // outage, within the buffer's bound, instead of dropped.
+  'OOM',
+  'NOREPLICAS',
   'TRYAGAIN',
   'CLUSTERDOWN',
   'MASTERDOWN',
@@ -453,6 +457,8 @@ export class TickWriter {
           ? dedupOutcome(r[0], r[1], c.ticks.length)
           : { marks: '', error: r[0] ?? undefined };
       outcomes[i] = out;
+      // A retryable error inside the script (READONLY on a replica) comes at its first write, as a script runs
+      // whole: no tick of the call was appended, and the retried batch reports each tick afresh.
       if (out.error && isTransient(out.error)) transient = out.error;
     }
     if (transient !== undefined) {

@@ -156,7 +156,7 @@ export const ENV_SPECS = [
   },
   {
     name: 'INGEST_BUFFER_MAX',
-    doc: 'Ticks held in memory while Redis is unreachable.',
+    doc: 'Ticks held in memory while Redis is unreachable or refuses writes (maxmemory reached, too few replicas).',
     default: '100000',
     schema: posInt,
   },
