@@ -148,6 +148,26 @@ function newWriter(redis: RedisClient, ns: string, batchSize: number) {
   return { writer, rec };
 }
 
+/** `n` ticks of market `market` (marketId) at emit times base + 1 … base + n, same prices. */
+function ticksOf(market: number, base: number, n: number): TickValue[] {
+  const m = marketId(market);
+  return Array.from({ length: n }, (_, i) => {
+    const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: base + i + 1 }, 1e12 + i, 1);
+    if (!r.ok) throw new Error(r.reason);
+    return r.tick;
+  });
+}
+
+/**
+ * A connection whose dedup command is a stand-in script answering `lua` (a writer on it keeps the command it
+ * finds defined).
+ */
+async function stubConnection(url: string, lua: string): Promise<RedisClient> {
+  const stub = await ready(createRedisClient(url, 'fail-fast'));
+  stub.defineCommand(DEDUP_BATCH_COMMAND, { numberOfKeys: 2, lua });
+  return stub;
+}
+
 /** Queues the whole feed at once (batches are then full) and waits until it is written. */
 async function writeBatched(redis: RedisClient, ns: string, items: Item[], batchSize: number): Promise<Written> {
   const { writer, rec } = newWriter(redis, ns, batchSize);
@@ -270,11 +290,7 @@ describe('tick writer on one Redis node', () => {
     const ns = `${redis.ns}part`;
     const k = keys(ns);
     const m = marketId(21);
-    const ticks = [1000, 1001, 1002].map((e, i) => {
-      const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: e }, 1e12 + i, 1);
-      if (!r.ok) throw new Error(r.reason);
-      return TickContract.toValues(r.tick);
-    });
+    const ticks = ticksOf(21, 999, 3).map((t) => TickContract.toValues(t));
     // The third tick's source is a list, which no XADD argument can be: its XADD fails after the first two were
     // appended.
     const at = TickContract.fields.indexOf('source');
@@ -311,19 +327,10 @@ describe('tick writer on one Redis node', () => {
     // The writer's connection runs a stand-in for the script that stops at the third tick of each call, with the
     // reply the script gives then (the marks of the ticks before, the error). A real script cannot be made to fail
     // part-way on values the writer encodes; its side of the reply is checked in the test above.
-    const stub = await ready(createRedisClient(redis.url, 'fail-fast'));
-    stub.defineCommand(DEDUP_BATCH_COMMAND, {
-      numberOfKeys: 2,
-      lua: "return { '10', 'ERR stopped by the test' }",
-    });
+    const stub = await stubConnection(redis.url, "return { '10', 'ERR stopped by the test' }");
     const { writer, rec } = newWriter(stub, ns, 256);
     try {
-      const m = marketId(31);
-      const ticks = [1, 2, 3, 4].map((i) => {
-        const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 1000 + i }, 1e12 + i, 1);
-        if (!r.ok) throw new Error(r.reason);
-        return r.tick;
-      });
+      const ticks = ticksOf(31, 1000, 4);
       for (const t of ticks) expect(writer.tick(t, 0)).toBe(true);
       await writer.drained();
       expect(rec.written).toEqual([ticks[0]?.key]);
@@ -341,19 +348,13 @@ describe('tick writer on one Redis node', () => {
 
   it('a call that stops at a retryable error (READONLY) keeps its ticks buffered for the retry, none lost', async () => {
     const ns = `${redis.ns}ro`;
-    const stub = await ready(createRedisClient(redis.url, 'fail-fast'));
-    stub.defineCommand(DEDUP_BATCH_COMMAND, {
-      numberOfKeys: 2,
-      lua: "return { '', 'READONLY You can not write against a read only replica.' }",
-    });
+    const stub = await stubConnection(
+      redis.url,
+      "return { '', 'READONLY You can not write against a read only replica.' }",
+    );
     const { writer, rec } = newWriter(stub, ns, 256);
     try {
-      const m = marketId(32);
-      for (const i of [1, 2, 3]) {
-        const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 1000 + i }, 1e12 + i, 1);
-        if (!r.ok) throw new Error(r.reason);
-        expect(writer.tick(r.tick, 0)).toBe(true);
-      }
+      for (const t of ticksOf(32, 1000, 3)) expect(writer.tick(t, 0)).toBe(true);
       await vi.waitFor(() => expect(writer.stats().writeFailures).toBeGreaterThanOrEqual(1));
       expect(writer.stats()).toMatchObject({ ticksWritten: 0, ticksLost: 0, bufferedTicks: 3, redisUp: false });
       expect(rec).toEqual({ written: [], deduped: [], lost: [] });
@@ -367,12 +368,7 @@ describe('tick writer on one Redis node', () => {
     const ns = `${redis.ns}oom`;
     const k = keys(ns);
     const { writer, rec } = newWriter(conn, ns, 256);
-    const m = marketId(33);
-    const ticks = [1, 2, 3].map((i) => {
-      const r = normalisePriceFrame({ market_id: m, buy: '0.5', sell: '0.5', emit_ts_ms: 2000 + i }, 1e12 + i, 1);
-      if (!r.ok) throw new Error(r.reason);
-      return r.tick;
-    });
+    const ticks = ticksOf(33, 2000, 3);
     await conn.config('SET', 'maxmemory-policy', 'noeviction');
     await conn.config('SET', 'maxmemory', '1');
     try {
