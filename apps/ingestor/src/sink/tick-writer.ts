@@ -112,7 +112,7 @@ const TRANSIENT = [
   'READONLY',
   // Redis refusing writes for now (maxmemory reached with noeviction, too few replicas): held and retried like an
   // outage, within the buffer's bound, instead of dropped.
-  'OOM',
+  'OOM command not allowed',
   'NOREPLICAS',
   'TRYAGAIN',
   'CLUSTERDOWN',
@@ -504,9 +504,9 @@ export class TickWriter {
    * the value is dead-lettered (the write joins `deadWrites`) instead of failing the whole batch again on every
    * retry.
    */
-  #encode<V, R>(kind: string, toArgs: (value: V) => R, value: V, deadWrites: Promise<void>[]): R | undefined {
+  #encode<V, R>(kind: string, encode: (value: V) => R, value: V, deadWrites: Promise<void>[]): R | undefined {
     try {
-      return toArgs(value);
+      return encode(value);
     } catch (err) {
       this.#warn(`${kind} entry refused by its contract`, err);
       deadWrites.push(
